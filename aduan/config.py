@@ -1,0 +1,107 @@
+"""Settings read from the environment (``ADUAN_*``); every setting has a default that runs on one machine."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+
+def default_home() -> Path:
+    """Where the embedded stack keeps its data.
+
+    As root this is ``/var/lib/aduan``, never a home directory: the embedded PostgreSQL runs as an
+    unprivileged system user that must be able to traverse every parent folder of its data directory.
+    """
+    if os.geteuid() == 0:
+        return Path("/var/lib/aduan")
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "aduan"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of an aduan process. ``docs/configuration`` in the README lists them all."""
+
+    kafka_bootstrap: str | None = None
+    database_url: str | None = None
+    home: Path = field(default_factory=default_home)
+    topic_prefix: str = "aduan"
+    partitions: int = 6
+    replication_factor: int = 1
+    session_timeout_ms: int = 6000
+    metrics_port: int = 9400
+    http_port: int = 8080
+    broker_port: int = 19092
+    postgres_port: int = 15432
+    sealing_key: str | None = None
+    agency_signing_secret: str | None = None
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        """Read the ``ADUAN_*`` environment variables."""
+        home = _env("ADUAN_HOME")
+        return cls(
+            kafka_bootstrap=_env("ADUAN_KAFKA_BOOTSTRAP"),
+            database_url=_env("ADUAN_DATABASE_URL"),
+            home=Path(home) if home else default_home(),
+            topic_prefix=_env("ADUAN_TOPIC_PREFIX", "aduan") or "aduan",
+            partitions=int(_env("ADUAN_PARTITIONS", "6") or 6),
+            replication_factor=int(_env("ADUAN_REPLICATION_FACTOR", "1") or 1),
+            session_timeout_ms=int(_env("ADUAN_SESSION_TIMEOUT_MS", "6000") or 6000),
+            metrics_port=int(_env("ADUAN_METRICS_PORT", "9400") or 9400),
+            http_port=int(_env("ADUAN_HTTP_PORT", "8080") or 8080),
+            broker_port=int(_env("ADUAN_EMBEDDED_BROKER_PORT", "19092") or 19092),
+            postgres_port=int(_env("ADUAN_EMBEDDED_POSTGRES_PORT", "15432") or 15432),
+            sealing_key=_env("ADUAN_SEALING_KEY"),
+            agency_signing_secret=_env("ADUAN_AGENCY_SIGNING_SECRET"),
+        )
+
+    def with_(self, **changes: object) -> "Settings":
+        """A copy with some settings changed."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def to_env(self) -> dict[str, str]:
+        """The environment that gives a child process these same settings."""
+        env = {
+            "ADUAN_HOME": str(self.home),
+            "ADUAN_TOPIC_PREFIX": self.topic_prefix,
+            "ADUAN_PARTITIONS": str(self.partitions),
+            "ADUAN_REPLICATION_FACTOR": str(self.replication_factor),
+            "ADUAN_SESSION_TIMEOUT_MS": str(self.session_timeout_ms),
+            "ADUAN_METRICS_PORT": str(self.metrics_port),
+            "ADUAN_HTTP_PORT": str(self.http_port),
+        }
+        optional = {
+            "ADUAN_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
+            "ADUAN_DATABASE_URL": self.database_url,
+            "ADUAN_SEALING_KEY": self.sealing_key,
+            "ADUAN_AGENCY_SIGNING_SECRET": self.agency_signing_secret,
+        }
+        env.update({k: v for k, v in optional.items() if v})
+        return env
+
+    @property
+    def bootstrap(self) -> str:
+        """The Kafka bootstrap servers; fails clearly when no broker was configured or started."""
+        if not self.kafka_bootstrap:
+            raise RuntimeError(
+                "no Kafka broker configured: set ADUAN_KAFKA_BOOTSTRAP=host:port or start the embedded stack "
+                "with `aduan up`"
+            )
+        return self.kafka_bootstrap
+
+    @property
+    def dsn(self) -> str:
+        """The PostgreSQL connection string; fails clearly when no database was configured or started."""
+        if not self.database_url:
+            raise RuntimeError(
+                "no PostgreSQL configured: set ADUAN_DATABASE_URL=postgresql://... or start the embedded stack "
+                "with `aduan up`"
+            )
+        return self.database_url
