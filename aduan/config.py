@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,6 +25,19 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
+STACK_FILE = "stack.json"
+
+
+def running_stack(home: Path) -> dict[str, str]:
+    """What a running ``aduan up`` with this home announced (broker and database addresses), or nothing."""
+    try:
+        announced = json.loads((home / STACK_FILE).read_text())
+        os.kill(int(announced["pid"]), 0)
+    except (OSError, ValueError, KeyError):
+        return {}
+    return announced
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every knob of an aduan process. ``docs/configuration`` in the README lists them all."""
@@ -44,12 +58,18 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> "Settings":
-        """Read the ``ADUAN_*`` environment variables."""
-        home = _env("ADUAN_HOME")
+        """Read the ``ADUAN_*`` environment variables.
+
+        Where no broker or database is configured, those of a running ``aduan up`` with the same ADUAN_HOME
+        are used (it writes them to ``<home>/stack.json``).
+        """
+        home_env = _env("ADUAN_HOME")
+        home = Path(home_env) if home_env else default_home()
+        running = running_stack(home)
         return cls(
-            kafka_bootstrap=_env("ADUAN_KAFKA_BOOTSTRAP"),
-            database_url=_env("ADUAN_DATABASE_URL"),
-            home=Path(home) if home else default_home(),
+            kafka_bootstrap=_env("ADUAN_KAFKA_BOOTSTRAP") or running.get("kafka_bootstrap"),
+            database_url=_env("ADUAN_DATABASE_URL") or running.get("database_url"),
+            home=home,
             topic_prefix=_env("ADUAN_TOPIC_PREFIX", "aduan") or "aduan",
             partitions=int(_env("ADUAN_PARTITIONS", "6") or 6),
             replication_factor=int(_env("ADUAN_REPLICATION_FACTOR", "1") or 1),

@@ -1,0 +1,31 @@
+"""Prometheus metrics shared by every aduan process (``aduan_`` prefix, base units, ``_total`` counters)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+MESSAGES_CONSUMED = Counter(
+    "aduan_messages_consumed_total", "Messages read by a processor.", ["processor", "topic"]
+)
+MESSAGES_PRODUCED = Counter(
+    "aduan_messages_produced_total", "Messages written by a processor, by topic kind and message type.",
+    ["processor", "topic", "type"],
+)
+DEAD_LETTERS = Counter(
+    "aduan_dead_letters_total", "Messages sent to the dead-letter topic, by reason.", ["processor", "reason"]
+)
+BATCH_SECONDS = Histogram(
+    "aduan_batch_duration_seconds", "Time to process one batch, end to end.", ["processor"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+BATCH_FAILURES = Counter(
+    "aduan_batch_failures_total", "Batches that failed and were retried (database or broker unavailable).",
+    ["processor"],
+)
+LAST_COMMIT = Gauge(
+    "aduan_last_commit_timestamp_seconds", "Unix time of the processor's last committed batch.", ["processor"]
+)
+CONSUMER_LAG = Gauge(
+    "aduan_consumer_lag_messages", "Messages behind the fetch high-water mark, per partition.",
+    ["processor", "topic", "partition"],
+)

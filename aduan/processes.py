@@ -1,0 +1,40 @@
+"""The long-running processes of aduan: what ``aduan up`` starts and ``aduan run NAME`` runs.
+
+Each entry names a function ``f(settings) -> None`` that runs until SIGINT or SIGTERM and serves
+``/metrics`` on ``settings.metrics_port``. ``aduan up`` gives process number i the metrics port
+``ADUAN_METRICS_PORT + i``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Callable
+
+from aduan.config import Settings
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    """One kind of process."""
+
+    name: str
+    target: str
+    description: str
+
+    def load(self) -> Callable[[Settings], None]:
+        """The function that runs this process."""
+        module, _, function = self.target.partition(":")
+        return getattr(importlib.import_module(module), function)
+
+
+PROCESSES: list[ProcessSpec] = []
+
+
+def spec(name: str) -> ProcessSpec:
+    """The process called ``name``; the error lists the known ones."""
+    for candidate in PROCESSES:
+        if candidate.name == name:
+            return candidate
+    known = ", ".join(p.name for p in PROCESSES) or "none"
+    raise KeyError(f"no process called {name!r}; known processes: {known}")

@@ -1,0 +1,1 @@
+"""Stream processors (faust): intake, lifecycle and routing, dispatch to agency inboxes, deadlines."""

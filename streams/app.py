@@ -1,0 +1,137 @@
+"""The faust app factory and the batch agent every processor is built on.
+
+Processors consume raw bytes in batches (``stream.take_events``) and hand each batch to a plain function that
+runs in a worker thread: it decodes with the project codec, does its PostgreSQL work in one transaction and
+publishes with an idempotent kafka-python producer (faust's own producer cannot be idempotent on the embedded
+broker). faust acknowledges a batch only after the function returned, so delivery is at-least-once and
+processors are idempotent by event id and by the offsets they record in PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
+
+import faust
+from faust.types import TP
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from aduan.config import Settings
+from aduan.metrics import BATCH_FAILURES, BATCH_SECONDS, CONSUMER_LAG, LAST_COMMIT, MESSAGES_CONSUMED
+from aduan.stream_message import Message
+
+log = logging.getLogger(__name__)
+
+BatchHandler = Callable[[list[Message]], None]
+
+
+def create_app(name: str, settings: Settings, *, web_port: int | None = None) -> faust.App:
+    """A faust app for processor ``name``: raw bytes, short group timeouts, batches, /metrics on its web port."""
+    datadir = settings.home / "faust" / f"{settings.topic_prefix}-{name}"
+    datadir.mkdir(parents=True, exist_ok=True)
+    session_timeout = settings.session_timeout_ms / 1000
+    app = faust.App(
+        f"{settings.topic_prefix}-{name}",
+        broker=f"kafka://{settings.bootstrap}",
+        store="memory://",
+        datadir=str(datadir),
+        key_serializer="raw",
+        value_serializer="raw",
+        topic_partitions=settings.partitions,
+        topic_allow_declare=False,
+        topic_disable_leader=True,
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=session_timeout,
+        broker_heartbeat_interval=max(0.5, session_timeout / 3),
+        broker_rebalance_timeout=max(10.0, session_timeout * 2),
+        broker_commit_interval=0.5,
+        broker_max_poll_records=10000,
+        stream_buffer_maxsize=32768,
+        web_enabled=True,
+        web_bind="127.0.0.1",
+        web_port=web_port or settings.metrics_port,
+        web_transport="tcp://",
+    )
+
+    @app.page("/metrics")
+    async def metrics(web, request):  # noqa: ANN001 - faust view signature
+        return web.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST.split(";")[0])
+
+    return app
+
+
+def batch_agent(
+    app: faust.App,
+    processor: str,
+    topics: list[str],
+    handler: BatchHandler,
+    *,
+    max_batch: int = 5000,
+    within: float = 0.05,
+) -> None:
+    """Register an agent that feeds batches of ``topics`` to ``handler`` in a worker thread, in order.
+
+    A batch whose handler raises is retried with back-off until it succeeds: a failure there means the
+    database or the broker is unavailable, never a bad message (handlers dead-letter those themselves).
+    """
+    channel = app.topic(*topics)
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=processor)
+
+    async def run(stream: faust.StreamT) -> None:
+        loop = asyncio.get_running_loop()
+        async for events in stream.take_events(max_batch, within):
+            batch = [_message(event) for event in events]
+            delay = 0.5
+            while True:
+                started = time.perf_counter()
+                try:
+                    await loop.run_in_executor(executor, handler, batch)
+                    break
+                except Exception:
+                    BATCH_FAILURES.labels(processor=processor).inc()
+                    log.exception("%s: batch of %d failed; retrying in %.1f s", processor, len(batch), delay)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 30.0)
+            BATCH_SECONDS.labels(processor=processor).observe(time.perf_counter() - started)
+            LAST_COMMIT.labels(processor=processor).set(time.time())
+            _record_consumption(app, processor, batch)
+
+    app.agent(channel, name=f"{processor}-agent")(run)
+
+
+def _message(event: faust.EventT) -> Message:
+    m = event.message
+    headers = list(m.headers.items()) if isinstance(m.headers, dict) else list(m.headers or [])
+    return Message(
+        topic=m.topic,
+        partition=m.partition,
+        offset=m.offset,
+        key=m.key,
+        value=m.value,
+        headers=[(k, v) for k, v in headers],
+        timestamp_ms=int(m.timestamp * 1000) if m.timestamp else None,
+    )
+
+
+def _record_consumption(app: faust.App, processor: str, batch: list[Message]) -> None:
+    last: dict[tuple[str, int], int] = {}
+    per_topic: dict[str, int] = {}
+    for message in batch:
+        last[(message.topic, message.partition)] = message.offset
+        per_topic[message.topic] = per_topic.get(message.topic, 0) + 1
+    for topic, count in per_topic.items():
+        MESSAGES_CONSUMED.labels(processor=processor, topic=topic).inc(count)
+    for (topic, partition), offset in last.items():
+        highwater = app.consumer.highwater(TP(topic, partition))
+        if highwater is not None:
+            CONSUMER_LAG.labels(processor=processor, topic=topic, partition=str(partition)).set(
+                max(0, highwater - offset - 1))
+
+
+def run_worker(app: faust.App, loglevel: str = "info") -> None:
+    """Run ``app`` until SIGINT or SIGTERM."""
+    worker = faust.Worker(app, loglevel=loglevel, quiet=True)
+    worker.execute_from_commandline()

@@ -1,0 +1,108 @@
+"""Test fixtures: a real broker and a real PostgreSQL for the session, own topics and database per test.
+
+With ``ADUAN_KAFKA_BOOTSTRAP`` / ``ADUAN_DATABASE_URL`` set, those are used; otherwise the embedded tansu
+broker and an embedded PostgreSQL are started on free ports and stopped at the end. Never the machine's own
+PostgreSQL on 5432: a fresh machine has none.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import psycopg2
+import pytest
+
+from aduan import db, topics
+from aduan.config import Settings
+from aduan.embedded.broker import EmbeddedBroker
+from aduan.embedded.postgres import EmbeddedPostgres
+from aduan.embedded.process import free_port
+from tests.support import Process
+
+
+@pytest.fixture(scope="session")
+def work_dir() -> Iterator[Path]:
+    """A folder outside any home directory (the embedded PostgreSQL may run as another user)."""
+    path = Path(tempfile.mkdtemp(prefix="aduan-test-", dir="/tmp"))
+    os.chmod(path, 0o755)
+    yield path
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> Iterator[str]:
+    """The broker for the session."""
+    configured = os.environ.get("ADUAN_KAFKA_BOOTSTRAP")
+    if configured:
+        yield configured
+        return
+    with EmbeddedBroker(free_port()) as broker:
+        yield broker.bootstrap
+
+
+@pytest.fixture(scope="session")
+def postgres_url(work_dir: Path) -> Iterator[str]:
+    """The PostgreSQL server for the session (a URL to its maintenance database)."""
+    configured = os.environ.get("ADUAN_DATABASE_URL")
+    if configured:
+        yield configured
+        return
+    with EmbeddedPostgres(work_dir / "pgdata", free_port()) as server:
+        yield server.url
+
+
+def _database(postgres_url: str, name: str) -> str:
+    conn = psycopg2.connect(postgres_url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    base, _, _ = postgres_url.rpartition("/")
+    return f"{base}/{name}"
+
+
+@pytest.fixture
+def settings(kafka_bootstrap: str, postgres_url: str, tmp_path: Path) -> Settings:
+    """Settings of a test's own deployment: its own topic prefix, consumer groups and database (migrated)."""
+    name = f"t{uuid.uuid4().hex[:10]}"
+    os.chmod(tmp_path, 0o755)
+    result = Settings(
+        kafka_bootstrap=kafka_bootstrap,
+        database_url=_database(postgres_url, name),
+        home=tmp_path,
+        topic_prefix=name,
+        partitions=4,
+        session_timeout_ms=3000,
+        metrics_port=free_port(),
+        http_port=free_port(),
+        sealing_key="test-sealing-key-0123456789abcdef",
+        agency_signing_secret="test-agency-secret",
+    )
+    db.migrate(result)
+    return result
+
+
+@pytest.fixture
+def shared_topics(settings: Settings) -> topics.Topics:
+    """The test deployment's shared topics, created."""
+    names = topics.Topics(settings.topic_prefix)
+    topics.ensure(settings, names.shared(settings))
+    return names
+
+
+@pytest.fixture
+def run_process(settings: Settings) -> Iterator:
+    """Start ``aduan`` CLI processes for the test; every one is stopped at teardown."""
+    started: list[Process] = []
+
+    def start(*args: str, with_settings: Settings | None = None) -> Process:
+        process = Process(with_settings or settings, *args)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
