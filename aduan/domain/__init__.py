@@ -1,0 +1,1 @@
+"""Pure domain logic of complaint handling: no Kafka, no database."""
