@@ -1,0 +1,170 @@
+"""What every benchmark shares: its own broker and PostgreSQL, results tables and JSON, progress, peak memory."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import psutil
+import psycopg2
+
+from aduan import db
+from aduan.config import Settings
+from aduan.embedded.broker import EmbeddedBroker
+from aduan.embedded.postgres import EmbeddedPostgres
+from aduan.embedded.process import free_port
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+@contextmanager
+def infrastructure(name: str, partitions: int = 6) -> Iterator[Settings]:
+    """A broker and PostgreSQL for one benchmark (embedded unless ADUAN_KAFKA_BOOTSTRAP/DATABASE_URL are set)."""
+    work = Path(tempfile.mkdtemp(prefix=f"aduan-bench-{name}-", dir="/tmp"))
+    os.chmod(work, 0o755)
+    broker = postgres = None
+    bootstrap = os.environ.get("ADUAN_KAFKA_BOOTSTRAP")
+    database = os.environ.get("ADUAN_DATABASE_URL")
+    try:
+        if not bootstrap:
+            broker = EmbeddedBroker(free_port(), work / "broker.log").start()
+            bootstrap = broker.bootstrap
+        if not database:
+            postgres = EmbeddedPostgres(work / "pgdata", free_port()).start()
+            database = postgres.url
+        prefix = f"bench{uuid.uuid4().hex[:6]}"
+        settings = Settings(kafka_bootstrap=bootstrap, database_url=_fresh_database(database, prefix), home=work,
+                            topic_prefix=prefix, partitions=partitions, session_timeout_ms=3000,
+                            metrics_port=free_port(), http_port=free_port(),
+                            sealing_key="bench-sealing-key-0123456789abcdef", agency_signing_secret="bench-secret")
+        db.migrate(settings)
+        yield settings
+    finally:
+        if postgres:
+            postgres.stop()
+        if broker:
+            broker.stop()
+
+
+def _fresh_database(url: str, name: str) -> str:
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    return url.rpartition("/")[0] + f"/{name}"
+
+
+class Progress:
+    """A one-line progress display on stderr: count, rate, elapsed."""
+
+    def __init__(self, label: str, total: int) -> None:
+        self.label, self.total = label, total
+        self.started = time.perf_counter()
+        self._last = 0.0
+
+    def update(self, done: int, force: bool = False) -> None:
+        now = time.perf_counter()
+        if not force and now - self._last < 0.5:
+            return
+        self._last = now
+        elapsed = now - self.started
+        rate = done / elapsed if elapsed else 0.0
+        sys.stderr.write(f"\r  {self.label}: {done:,}/{self.total:,} ({rate:,.0f}/s, {elapsed:.1f} s)   ")
+        sys.stderr.flush()
+
+    def done(self, count: int) -> None:
+        self.update(count, force=True)
+        sys.stderr.write("\n")
+
+
+class PeakMemory:
+    """Samples the resident memory of processes (and their children) in a thread; keeps the peak per name."""
+
+    def __init__(self, interval: float = 0.25) -> None:
+        self.interval = interval
+        self.watched: dict[str, psutil.Process] = {}
+        self.peak_mb: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def watch(self, name: str, pid: int) -> None:
+        self.watched[name] = psutil.Process(pid)
+
+    def __enter__(self) -> "PeakMemory":
+        self.watch("benchmark driver", os.getpid())
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            for name, proc in list(self.watched.items()):
+                try:
+                    rss = proc.memory_info().rss + sum(c.memory_info().rss for c in proc.children(recursive=True))
+                except psutil.Error:
+                    continue
+                self.peak_mb[name] = max(self.peak_mb.get(name, 0.0), rss / 2**20)
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float
+    unit: str
+    baseline: str | None = None
+    baseline_value: float | None = None
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.baseline_value:
+            return self.value / self.baseline_value
+        return None
+
+
+@dataclass
+class Report:
+    """The figures of one benchmark: printed as a table, written as JSON under benchmarks/results/."""
+
+    benchmark: str
+    parameters: dict
+    figures: list[Figure] = field(default_factory=list)
+
+    def add(self, *args: object, **kwargs: object) -> Figure:
+        figure = Figure(*args, **kwargs)  # type: ignore[arg-type]
+        self.figures.append(figure)
+        return figure
+
+    def print(self) -> None:
+        print(f"\n== {self.benchmark} ==  {json.dumps(self.parameters)}")
+        print(f"{'figure':<44} {'value':>14} {'unit':<10} {'baseline':>14} {'ratio':>7}  note")
+        for f in self.figures:
+            base = f"{f.baseline_value:,.1f}" if f.baseline_value is not None else "-"
+            ratio = f"{f.ratio:.2f}" if f.ratio is not None else "-"
+            print(f"{f.name:<44} {f.value:>14,.1f} {f.unit:<10} {base:>14} {ratio:>7}  {f.note}")
+
+    def save(self) -> Path:
+        RESULTS_DIR.mkdir(exist_ok=True)
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        path = RESULTS_DIR / f"{self.benchmark}-{stamp}.json"
+        machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+                   "memory_gb": round(psutil.virtual_memory().total / 2**30, 1)}
+        figures = [asdict(f) | {"ratio": f.ratio} for f in self.figures]
+        path.write_text(json.dumps({"benchmark": self.benchmark, "at": stamp, "machine": machine,
+                                    "parameters": self.parameters, "figures": figures}, indent=2))
+        return path
