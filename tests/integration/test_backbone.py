@@ -74,9 +74,9 @@ def _up_env(home) -> dict[str, str]:
     return env
 
 
-def test_aduan_up_starts_the_embedded_stack_refuses_a_second_one_and_stops_cleanly(tmp_path):
-    os.chmod(tmp_path, 0o755)
-    env = _up_env(tmp_path)
+def test_aduan_up_starts_the_embedded_stack_refuses_a_second_one_and_stops_cleanly(work_dir):
+    home = work_dir / "up-home"
+    env = _up_env(home)
     up = subprocess.Popen([sys.executable, "-m", "aduan.cli", "up"], env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL)
     lines: list[str] = []
