@@ -32,6 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("schemas", help="the event catalogue: every schema id, name and version")
     p.add_argument("--json", action="store_true", help="print the expanded schemas as JSON")
+    p.add_argument("--markdown", action="store_true", help="print the catalogue table of schemas/README.md")
     p.set_defaults(handler=_schemas)
 
 
@@ -80,7 +81,20 @@ def _schemas(args: argparse.Namespace, settings: Settings) -> int:
     subjects = codec().registry.subjects()
     if args.json:
         print(json.dumps({s.id: s.expanded() for s in subjects}, indent=2))
+    elif args.markdown:
+        print(catalogue_markdown(), end="")
     else:
         for s in subjects:
             print(f"{s.id:>4}  v{s.version}  {s.name}")
     return 0
+
+
+def catalogue_markdown() -> str:
+    """The event catalogue as a Markdown table: id, name, version, what it means, its own fields."""
+    from schemas import codec
+
+    lines = ["| id | message type | v | meaning | fields (besides `header`) |", "|---:|---|---:|---|---|"]
+    for s in codec().registry.subjects():
+        fields = ", ".join(f"`{f['name']}`" for f in s.parsed.get("fields", []) if f["name"] != "header")
+        lines.append(f"| {s.id} | `{s.name}` | {s.version} | {s.parsed.get('doc', '')} | {fields} |")
+    return "\n".join(lines) + "\n"
