@@ -15,6 +15,7 @@ from aduan.config import Settings
 
 COMMAND_MODULES = [
     "aduan.commands_core",
+    "channels.cli",
 ]
 
 

@@ -29,3 +29,27 @@ CONSUMER_LAG = Gauge(
     "aduan_consumer_lag_messages", "Messages behind the fetch high-water mark, per partition.",
     ["processor", "topic", "partition"],
 )
+
+# Intake: channel adapters, the intake processor and the reporter notification sender.
+CHANNEL_REPORTS = Counter(
+    "aduan_channel_reports_total", "Reports a channel adapter received, by outcome (published, refused).",
+    ["channel", "outcome"],
+)
+CHANNEL_IGNORED = Counter(
+    "aduan_channel_ignored_total", "Channel messages ignored at the door, by reason (e.g. no_hashtag).",
+    ["channel", "reason"],
+)
+INTAKE_REPORTS = Counter(
+    "aduan_intake_reports_total", "Intake messages by outcome (accepted, duplicate, rejected, undecodable).",
+    ["outcome"],
+)
+TRACKING_ID_COLLISIONS = Counter(
+    "aduan_tracking_id_collisions_total", "Tracking id candidates already taken, so the next one was used."
+)
+NOTIFICATIONS_SENT = Counter(
+    "aduan_notifications_sent_total", "Reporter notifications handed to a channel sender.", ["channel", "kind"]
+)
+NOTIFICATIONS_UNDELIVERABLE = Counter(
+    "aduan_notifications_undeliverable_total", "Reporter notifications that could not be sent, by reason.",
+    ["reason"],
+)

@@ -28,7 +28,12 @@ class ProcessSpec:
         return getattr(importlib.import_module(module), function)
 
 
-PROCESSES: list[ProcessSpec] = []
+PROCESSES: list[ProcessSpec] = [
+    ProcessSpec("channels-http", "channels.http:run",
+                "web/app API, SMS 1708 and social media hooks on ADUAN_HTTP_PORT -> intake topic"),
+    ProcessSpec("intake", "streams.intake:run", "intake topic -> one ComplaintSubmitted per report, or dead letter"),
+    ProcessSpec("notify", "channels.notify:run", "reporter notifications -> SMS/email/social senders (outbox)"),
+]
 
 
 def spec(name: str) -> ProcessSpec:

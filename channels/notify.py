@@ -1,0 +1,113 @@
+"""``notify``: sends every reporter notification once, through the sender of its channel.
+
+For each batch of ``<p>.notifications``, in one PostgreSQL transaction with the consumed offsets: skip the
+notifications already in ``notifications_sent``, find the address (unsealing an anonymous reporter's identity
+here, and nowhere else), hand each to its channel's sender (:mod:`channels.senders`), record it. A sender that
+raises makes the batch retry; a crash after a send and before the commit sends that message again
+(at-least-once towards the gateway, with the notification id to deduplicate). Notifications without a usable
+address are recorded as ``no_address``; undecodable ones and ones sealed under another key are dead-lettered.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import psycopg2.extensions
+import psycopg2.extras
+
+from aduan import kafka
+from aduan.config import Settings
+from aduan.deadletter import dead_letter
+from aduan.metrics import NOTIFICATIONS_SENT, NOTIFICATIONS_UNDELIVERABLE
+from aduan.privacy import Sealer, UnsealError
+from aduan.stream_message import Message
+from aduan.topics import Topics
+from channels.notifications import REPORTER_NOTIFICATION, reply_address
+from channels.senders import Outgoing, Sender, senders
+from schemas import DecodeError, codec
+from streams.app import batch_agent, create_app, run_worker
+from streams.intake import TransactionalBatches
+
+log = logging.getLogger(__name__)
+
+PROCESSOR = "notify"
+
+
+class NotificationSender(TransactionalBatches):
+    """Handles batches of the notifications topic (see the module docstring)."""
+
+    consumer = PROCESSOR
+
+    def __init__(self, settings: Settings, publisher: kafka.Publisher, channel_senders: dict[str, Sender],
+                 sealer: Sealer | None = None) -> None:
+        super().__init__(settings)
+        self.dead_letters = Topics(settings.topic_prefix).dead_letter
+        self.publisher = publisher
+        self.senders = channel_senders
+        self.sealer = sealer or Sealer.from_settings(settings)
+
+    def apply(self, cur: psycopg2.extensions.cursor, messages: list[Message]) -> None:
+        readable = [(m, n) for m in messages if (n := self._read(m)) is not None]
+        cur.execute("SELECT notification_id FROM notifications_sent WHERE notification_id = ANY(%s)",
+                    ([n["notification_id"] for _, n in readable],))
+        done = {row[0] for row in cur.fetchall()}
+        records = []
+        for message, record in readable:
+            if record["notification_id"] in done:
+                continue
+            done.add(record["notification_id"])
+            outcome = self._deliver(message, record)
+            records.append((record["notification_id"], record["channel"], record["kind"], outcome))
+        if records:
+            psycopg2.extras.execute_values(
+                cur, "INSERT INTO notifications_sent (notification_id, channel, kind, outcome) VALUES %s", records)
+        self.publisher.flush()
+
+    def _read(self, message: Message) -> dict[str, Any] | None:
+        try:
+            decoded = codec().decode(message.value)
+        except DecodeError as exc:
+            dead_letter(self.publisher, self.dead_letters, PROCESSOR, message, "undecodable",
+                        f"{exc.code}: {exc.reason}")
+            return None
+        if decoded.name != REPORTER_NOTIFICATION:
+            dead_letter(self.publisher, self.dead_letters, PROCESSOR, message, "wrong_type",
+                        f"{decoded.name} on the notifications topic: only {REPORTER_NOTIFICATION} belongs here")
+            return None
+        return decoded.record
+
+    def _deliver(self, message: Message, record: dict[str, Any]) -> str:
+        """Send one notification; returns the outcome recorded for it."""
+        route: tuple[str, str] | None = None
+        if record["address"]:
+            route = (record["channel"], record["address"])
+        elif record["reporter_sealed"]:
+            try:
+                route = reply_address(record["channel"], self.sealer.unseal(record["reporter_sealed"]))
+            except UnsealError as exc:
+                dead_letter(self.publisher, self.dead_letters, PROCESSOR, message, "unsealable", str(exc))
+                return self._undeliverable("unsealable")
+        if route is None:
+            return self._undeliverable("no_address")
+        channel, address = route
+        sender = self.senders.get(channel)
+        if sender is None:
+            return self._undeliverable("no_sender")
+        sender.send(Outgoing(record["notification_id"], channel, address, record["kind"], record["tracking_id"],
+                             record["text"]))
+        NOTIFICATIONS_SENT.labels(channel=channel, kind=record["kind"]).inc()
+        return "sent"
+
+    @staticmethod
+    def _undeliverable(reason: str) -> str:
+        NOTIFICATIONS_UNDELIVERABLE.labels(reason=reason).inc()
+        return reason
+
+
+def run(settings: Settings) -> None:
+    """The ``notify`` process: send reporter notifications until SIGTERM; /metrics on ``settings.metrics_port``."""
+    app = create_app(PROCESSOR, settings)
+    sender = NotificationSender(settings, kafka.Publisher(kafka.producer(settings)), senders(settings))
+    batch_agent(app, PROCESSOR, [Topics(settings.topic_prefix).notifications], sender.handle)
+    run_worker(app)
