@@ -53,3 +53,23 @@ NOTIFICATIONS_UNDELIVERABLE = Counter(
     "aduan_notifications_undeliverable_total", "Reporter notifications that could not be sent, by reason.",
     ["reason"],
 )
+
+# Deadlines: alarms the deadline processor fired (counted after commit) and the stage clocks still waiting.
+DEADLINE_WARNINGS = Counter(
+    "aduan_deadline_warnings_total", "DeadlineWarning events, by the agency owing the stage and the stage.",
+    ["agency", "stage"],
+)
+DEADLINE_BREACHES = Counter(
+    "aduan_deadline_breaches_total", "DeadlineBreached events, by the agency owing the stage and the stage.",
+    ["agency", "stage"],
+)
+ESCALATIONS = Counter(
+    "aduan_escalations_total", "ComplaintEscalated events, by the late agency, the stage and the level reached.",
+    ["agency", "stage", "level"],
+)
+DEADLINE_CLOSES_REQUESTED = Counter(
+    "aduan_deadline_closes_requested_total", "System Close commands sent for follow-ups the reporter left unanswered."
+)
+DEADLINE_TIMERS_OPEN = Gauge(
+    "aduan_deadline_timers_open", "Stage clocks with an alarm still to come, by stage.", ["stage"]
+)

@@ -33,6 +33,8 @@ PROCESSES: list[ProcessSpec] = [
                 "web/app API, SMS 1708 and social media hooks on ADUAN_HTTP_PORT -> intake topic"),
     ProcessSpec("intake", "streams.intake:run", "intake topic -> one ComplaintSubmitted per report, or dead letter"),
     ProcessSpec("notify", "channels.notify:run", "reporter notifications -> SMS/email/social senders (outbox)"),
+    ProcessSpec("deadlines", "streams.deadlines:run",
+                "complaint log -> stage clocks in PostgreSQL; warnings, breaches, escalations, StageCompleted, Close"),
 ]
 
 
