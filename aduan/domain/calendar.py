@@ -32,6 +32,7 @@ Usage::
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -165,6 +166,23 @@ _DatesAsTextLoader.yaml_implicit_resolvers = {
 }
 
 
+@lru_cache(maxsize=16384)
+def _timezone_for(code: str) -> ZoneInfo:
+    """The time zone of an official region code; cached, since deadline processing asks for every event."""
+    if not load_regions().is_valid(code):
+        raise ValueError(
+            f"unknown region code {code!r}: use an official code from aduan/data/regions.csv, "
+            "e.g. '74' (province), '74.04' (regency) or '74.04.11' (district)"
+        )
+    province = code.split(".")[0]
+    try:
+        return PROVINCE_TIMEZONES[province]
+    except KeyError:
+        raise ValueError(
+            f"province {province} has no time zone: add it to _PROVINCES_BY_ZONE in aduan/domain/calendar.py"
+        ) from None
+
+
 class WorkingCalendar:
     """Working days and working time of Indonesia's public service, per region time zone (see module doc)."""
 
@@ -201,19 +219,7 @@ class WorkingCalendar:
 
     def timezone_for(self, region_code: str) -> ZoneInfo:
         """The time zone of a region, by its official code (province, regency/city or district)."""
-        code = str(region_code).strip()
-        if not load_regions().is_valid(code):
-            raise ValueError(
-                f"unknown region code {region_code!r}: use an official code from aduan/data/regions.csv, "
-                "e.g. '74' (province), '74.04' (regency) or '74.04.11' (district)"
-            )
-        province = code.split(".")[0]
-        try:
-            return PROVINCE_TIMEZONES[province]
-        except KeyError:
-            raise ValueError(
-                f"province {province} has no time zone: add it to _PROVINCES_BY_ZONE in aduan/domain/calendar.py"
-            ) from None
+        return _timezone_for(str(region_code).strip())
 
     def local_date(self, instant: datetime, region_code: str) -> date:
         """The calendar date of ``instant`` in the region's time zone."""
