@@ -7,17 +7,19 @@ import json
 
 from aduan import db, stack, topics
 from aduan.config import Settings
-from aduan.processes import PROCESSES, spec
+from aduan.processes import DEMO, PROCESSES, spec
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the core commands to the ``aduan`` parser."""
     p = sub.add_parser("up", help="run the whole engine (embedded broker and PostgreSQL unless configured)")
+    p.add_argument("--demo", action="store_true",
+                   help="also feed paced synthetic complaints and play the agencies, on a fast demo clock")
     p.set_defaults(handler=_up)
 
     p = sub.add_parser("run", help="run one process in the foreground (what `aduan up` starts as a child)")
-    p.add_argument("name", choices=[process.name for process in PROCESSES] or None,
-                   help="the process: " + ", ".join(process.name for process in PROCESSES))
+    p.add_argument("name", choices=[process.name for process in (*PROCESSES, DEMO)],
+                   help="the process: " + ", ".join(process.name for process in (*PROCESSES, DEMO)))
     p.set_defaults(handler=_run)
 
     p = sub.add_parser("topics", help="Kafka topics")
@@ -37,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _up(args: argparse.Namespace, settings: Settings) -> int:
-    stack.up(settings, say=lambda line: print(line, flush=True))
+    stack.up(settings, say=lambda line: print(line, flush=True), demo=args.demo)
     return 0
 
 

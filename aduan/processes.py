@@ -35,12 +35,22 @@ PROCESSES: list[ProcessSpec] = [
     ProcessSpec("notify", "channels.notify:run", "reporter notifications -> SMS/email/social senders (outbox)"),
     ProcessSpec("deadlines", "streams.deadlines:run",
                 "complaint log -> stage clocks in PostgreSQL; warnings, breaches, escalations, StageCompleted, Close"),
+    ProcessSpec("lifecycle", "streams.lifecycle:run",
+                "complaint log, commands, signed agency actions -> verification, disposition, agency actions (log)"),
+    ProcessSpec("dispatcher", "streams.dispatcher:run",
+                "complaint log -> agency inbox topics (redacted: never an anonymous reporter's identity)"),
+    ProcessSpec("projector", "projections.projector:run",
+                "complaint log -> read models in PostgreSQL (status, timeline, statistics), exactly once"),
+    ProcessSpec("read-api", "projections.http:run",
+                "read models over HTTP on ADUAN_READ_API_PORT (default 8081): status, stats, healthz"),
 ]
+
+DEMO = ProcessSpec("demo", "aduan.demo:run", "paced synthetic complaints and agencies answering (aduan up --demo)")
 
 
 def spec(name: str) -> ProcessSpec:
     """The process called ``name``; the error lists the known ones."""
-    for candidate in PROCESSES:
+    for candidate in (*PROCESSES, DEMO):
         if candidate.name == name:
             return candidate
     known = ", ".join(p.name for p in PROCESSES) or "none"

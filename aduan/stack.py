@@ -25,7 +25,7 @@ from aduan.config import STACK_FILE, Settings
 from aduan.embedded.broker import EmbeddedBroker
 from aduan.embedded.postgres import EmbeddedPostgres
 from aduan.embedded.process import stop
-from aduan.processes import PROCESSES, ProcessSpec
+from aduan.processes import DEMO, PROCESSES, ProcessSpec
 
 
 class AlreadyRunning(RuntimeError):
@@ -106,7 +106,8 @@ class Child:
         )
 
 
-def supervise(settings: Settings, children_specs: list[ProcessSpec], say: Callable[[str], None]) -> None:
+def supervise(settings: Settings, children_specs: list[ProcessSpec], say: Callable[[str], None],
+              extra_env: dict[str, str] | None = None) -> None:
     """Run the children until SIGINT/SIGTERM; restart one that dies, with back-off."""
     stopping = False
 
@@ -119,7 +120,7 @@ def supervise(settings: Settings, children_specs: list[ProcessSpec], say: Callab
     children = []
     for index, process in enumerate(children_specs):
         port = settings.metrics_port + index
-        env = dict(os.environ, **settings.with_(metrics_port=port).to_env())
+        env = dict(os.environ, **settings.with_(metrics_port=port).to_env(), **(extra_env or {}))
         children.append(Child(process, port, env))
     for child in children:
         child.start()
@@ -145,8 +146,8 @@ def supervise(settings: Settings, children_specs: list[ProcessSpec], say: Callab
                 stop(child.proc, grace=15)
 
 
-def up(settings: Settings, say: Callable[[str], None] = print) -> None:
-    """Bring the whole stack up, run until interrupted, bring it down."""
+def up(settings: Settings, say: Callable[[str], None] = print, demo: bool = False) -> None:
+    """Bring the whole stack up, run until interrupted, bring it down; ``demo`` adds the demo feeder."""
     lock = _lock(settings.home)
     try:
         with ExitStack() as stack:
@@ -155,7 +156,13 @@ def up(settings: Settings, say: Callable[[str], None] = print) -> None:
             from aduan.domain.directory import Directory  # loaded here: the directory decides the inbox topics
 
             prepare(settings, say, [agency.code for agency in Directory.load().agencies()])
-            supervise(settings, list(PROCESSES), say)
+            if demo:
+                from aduan import demo as demo_feeder
+
+                say("demo        synthetic complaints from every province; the demo clock runs 2 hours per second")
+                supervise(settings, [*PROCESSES, DEMO], say, demo_feeder.environment(settings))
+            else:
+                supervise(settings, list(PROCESSES), say)
         say("stopped")
     finally:
         lock.close()

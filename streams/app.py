@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
@@ -131,7 +132,7 @@ def _record_consumption(app: faust.App, processor: str, batch: list[Message]) ->
                 max(0, highwater - offset - 1))
 
 
-def run_worker(app: faust.App, loglevel: str = "info") -> None:
-    """Run ``app`` until SIGINT or SIGTERM."""
-    worker = faust.Worker(app, loglevel=loglevel, quiet=True)
+def run_worker(app: faust.App) -> None:
+    """Run ``app`` until SIGINT or SIGTERM, logging at ``ADUAN_LOG_LEVEL`` (default warning)."""
+    worker = faust.Worker(app, loglevel=os.environ.get("ADUAN_LOG_LEVEL", "warning").lower(), quiet=True)
     worker.execute_from_commandline()
