@@ -16,6 +16,7 @@ from aduan.config import Settings
 COMMAND_MODULES = [
     "aduan.commands_core",
     "channels.cli",
+    "aduan.commands_ops",
 ]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Gauge, Histogram, Info
 
 MESSAGES_CONSUMED = Counter(
     "aduan_messages_consumed_total", "Messages read by a processor.", ["processor", "topic"]
@@ -73,3 +73,24 @@ DEADLINE_CLOSES_REQUESTED = Counter(
 DEADLINE_TIMERS_OPEN = Gauge(
     "aduan_deadline_timers_open", "Stage clocks with an alarm still to come, by stage.", ["stage"]
 )
+
+# Operations. Conventions for every aduan metric, wherever it is defined: the ``aduan_`` prefix, base units in the
+# name (``_seconds``, ``_messages``, ``_events``), ``_total`` on counters; ``processor`` is the process name in
+# aduan.processes.PROCESSES (or that name plus a suffix for a second loop of the same process), and the other labels
+# keep one meaning everywhere: ``topic``, ``partition``, ``agency`` (directory code), ``channel``, ``reason``,
+# ``stage``, ``outcome``, ``kind``. deploy/prometheus/alerts.yml and deploy/grafana/aduan.json rely on these names;
+# tests/unit/test_deploy_metrics.py checks them with ``promtool check metrics``.
+PROCESS_INFO = Info(
+    "aduan_process", "The aduan process serving these metrics: its name in PROCESSES and the package version."
+)
+
+
+def announce_process(name: str) -> None:
+    """Set ``aduan_process_info{processor=name, version=...} 1`` for the process serving these metrics."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        installed = version("aduan")
+    except PackageNotFoundError:
+        installed = "unknown"
+    PROCESS_INFO.info({"processor": name, "version": installed})
