@@ -7,6 +7,7 @@ import json
 
 from aduan import db, stack, topics
 from aduan.config import Settings
+from aduan.metrics import announce_process
 from aduan.processes import DEMO, PROCESSES, spec
 
 
@@ -44,7 +45,9 @@ def _up(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    spec(args.name).load()(settings)
+    process = spec(args.name)
+    announce_process(process.name)
+    process.load()(settings)
     return 0
 
 

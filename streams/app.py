@@ -21,6 +21,7 @@ from faust.types import TP
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from aduan.config import Settings
+from aduan.health import faust_healthz
 from aduan.metrics import BATCH_FAILURES, BATCH_SECONDS, CONSUMER_LAG, LAST_COMMIT, MESSAGES_CONSUMED
 from aduan.stream_message import Message
 
@@ -61,6 +62,7 @@ def create_app(name: str, settings: Settings, *, web_port: int | None = None) ->
     async def metrics(web, request):  # noqa: ANN001 - faust view signature
         return web.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST.split(";")[0])
 
+    app.page("/healthz")(faust_healthz())
     return app
 
 

@@ -118,8 +118,6 @@ def test_every_process_serves_an_exposition_that_promtool_accepts(settings, shar
     assert not problems, problems
 
 
-@pytest.mark.xfail(reason="needs `aduan run NAME` to call aduan.metrics.announce_process(NAME) "
-                          "(one line in aduan/commands_core._run, proposed by the operations work)", strict=False)
 def test_a_process_announces_its_name_and_version(settings, shared_topics, run_process):
     port = free_port()
     process = run_process("run", "intake", with_settings=settings.with_(metrics_port=port))
