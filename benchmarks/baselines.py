@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import time
 
-from kafka import TopicPartition
-
 from aduan import db, kafka
 from aduan.config import Settings
 from benchmarks.harness import Progress
@@ -83,10 +81,3 @@ def copy_rows(settings: Settings, table_sql: str, rows_tsv: str, row_count: int)
     elapsed = time.perf_counter() - started
     conn.close()
     return row_count / elapsed
-
-
-def count_partitions(settings: Settings, topic: str) -> list[TopicPartition]:
-    consumer = kafka.consumer(settings, None)
-    partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
-    consumer.close()
-    return partitions

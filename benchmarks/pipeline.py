@@ -1,0 +1,109 @@
+"""Running the engine's processes for a benchmark, feeding them through the intake door, timing what arrives."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from aduan import kafka, stack
+from aduan.config import Settings
+from aduan.domain.directory import Directory
+from aduan.embedded.process import free_port, stop
+from aduan.synthetic import complaints
+from benchmarks.harness import PeakMemory, Progress
+from channels.door import Door
+from schemas import codec
+
+ROUTING_PROCESSES = ["intake", "lifecycle", "dispatcher"]
+INBOX_ITEM = "id.aduan.agency.InboxItem"
+
+
+def prepare(settings: Settings) -> None:
+    """Shared topics, every agency inbox, the database schema."""
+    stack.prepare(settings, lambda line: None, [agency.code for agency in Directory.load().agencies()])
+
+
+def intake_messages(settings: Settings, count: int, label: str = "reports") -> list[tuple[str, bytes, bytes]]:
+    """``count`` reports through the door: (complaint id, Kafka key, value) for the intake topic."""
+    door = Door(settings)
+    now = datetime.now(timezone.utc)
+    progress = Progress(f"building {label}", count)
+    messages = []
+    for spec in complaints(count, seed=uuid.uuid4().int & 0xFFFF):
+        report = door.report(channel=spec.channel, message_id=f"bench-{spec.index}-{uuid.uuid4().hex[:8]}",
+                             received_at=now, title=spec.title, description=spec.description,
+                             report_type=spec.report_type, category=spec.category, region_code=spec.region_code,
+                             anonymous=spec.anonymous, confidential=spec.confidential,
+                             reporter={"name": "Warga", "phone": "+6281234567890"})
+        key, value = door.message(report)
+        messages.append((door.receipt(report).complaint_id, key, value))
+        if spec.index % 10000 == 0:
+            progress.update(spec.index)
+    progress.done(count)
+    return messages
+
+
+@dataclass
+class Processes:
+    """Engine processes started as `aduan run NAME` children, with their peak memory watched."""
+
+    settings: Settings
+    memory: PeakMemory
+    children: list[tuple[str, subprocess.Popen]] = field(default_factory=list)
+
+    def start(self, name: str, copies: int = 1) -> None:
+        for copy in range(copies):
+            env = dict(os.environ, **self.settings.with_(metrics_port=free_port()).to_env(),
+                       ADUAN_AUTO_VERIFY_CHANNELS="*", ADUAN_LOG_LEVEL="error")
+            proc = subprocess.Popen([sys.executable, "-m", "aduan.cli", "run", name], env=env,
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            label = name if copies == 1 else f"{name} #{copy + 1}"
+            self.children.append((label, proc))
+            self.memory.watch(label, proc.pid)
+
+    def stop(self) -> None:
+        for _, proc in reversed(self.children):
+            stop(proc, grace=20)
+
+
+class InboxCounter:
+    """Reads every agency inbox and the complaint log; records when each complaint's first NEW item arrived."""
+
+    def __init__(self, settings: Settings) -> None:
+        prefix = re.escape(settings.topic_prefix)
+        self.consumer = kafka.consumer(settings, f"{settings.topic_prefix}-bench-{uuid.uuid4().hex[:6]}",
+                                       metadata_max_age_ms=2000)
+        self.consumer.subscribe(pattern=f"^{prefix}\\.agency\\..*\\.inbox$")
+        self.arrived: dict[str, float] = {}
+        self.items = 0
+
+    def poll(self) -> int:
+        """Read what arrived; returns how many complaints have reached their agency."""
+        for records in self.consumer.poll(timeout_ms=200, max_records=20000).values():
+            now = time.perf_counter()
+            for record in records:
+                self.items += 1
+                item = codec().decode(record.value).record
+                if item["kind"] in ("NEW", "FORWARDED"):
+                    self.arrived.setdefault(record.key.decode(), now)
+        return len(self.arrived)
+
+    def wait_for(self, count: int, timeout: float, label: str) -> float:
+        """Wait until ``count`` complaints arrived; returns the moment the last one did."""
+        progress = Progress(label, count)
+        deadline = time.monotonic() + timeout
+        while self.poll() < count:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"only {len(self.arrived)} of {count} complaints reached an inbox in {timeout} s")
+            progress.update(len(self.arrived))
+        progress.done(len(self.arrived))
+        return max(self.arrived.values())
+
+    def close(self) -> None:
+        self.consumer.close()
