@@ -16,6 +16,8 @@ from aduan.config import Settings
 COMMAND_MODULES = [
     "aduan.commands_core",
     "channels.cli",
+    "aduan.admin",
+    "aduan.agency.cli",
     "aduan.commands_ops",
 ]
 

@@ -74,6 +74,21 @@ DEADLINE_TIMERS_OPEN = Gauge(
     "aduan_deadline_timers_open", "Stage clocks with an alarm still to come, by stage.", ["stage"]
 )
 
+# Lifecycle (decider) and dispatcher: decisions counted once their batch committed.
+LIFECYCLE_COMMANDS = Counter(
+    "aduan_lifecycle_commands_total",
+    "Commands and agency actions the lifecycle decided, by command and outcome (accepted, duplicate, or the "
+    "refusal code: unknown_complaint, illegal_transition, forbidden_actor, invalid_command, bad_signature...).",
+    ["command", "outcome"],
+)
+AUTO_VERIFIED = Counter(
+    "aduan_lifecycle_auto_verified_total", "Submissions verified and dispositioned without an admin (auto-verify)."
+)
+INBOX_ITEMS = Counter(
+    "aduan_inbox_items_total", "Items the dispatcher put in agency inboxes, by kind (NEW, COPY, ESCALATED...).",
+    ["kind"],
+)
+
 # Operations. Conventions for every aduan metric, wherever it is defined: the ``aduan_`` prefix, base units in the
 # name (``_seconds``, ``_messages``, ``_events``), ``_total`` on counters; ``processor`` is the process name in
 # aduan.processes.PROCESSES (or that name plus a suffix for a second loop of the same process), and the other labels

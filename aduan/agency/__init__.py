@@ -1,0 +1,1 @@
+"""The agency side: keys that sign agency actions, the inbox reader and action sender, and ``aduan agency``."""

@@ -1,0 +1,155 @@
+"""The dispatcher: complaint events from the log become items in agency inbox topics ``<p>.agency.<code>.inbox``.
+
+Which event reaches which inbox, and the privacy rules, are in :mod:`aduan.agency.inbox`. For each batch of the
+log, in one PostgreSQL transaction (``streams.intake.TransactionalBatches``): lock this processor's offset rows
+and skip what was handled; load the batch's dossiers (``dispatch_dossiers``, locked); fold every event into its
+dossier; publish the inbox items (key: complaint id) and wait for the acknowledgements; save the dossiers and
+the next offsets; commit. A crash before the commit republishes items with the same event ids, which the agency
+client drops. An inbox topic is created (one partition) the first time this process writes to it.
+
+NEW and FORWARDED items carry the follow-up deadline when the follow-up clock starts with that disposition
+(first disposition, or a policy that restarts it on forward), computed like the deadline processor does from
+``deadline_policies.yaml`` and the working-day calendar; otherwise ``due_at`` is empty and the deadline
+processor's warnings say when.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter as Tally
+from datetime import datetime
+from typing import Any
+
+import psycopg2.extensions
+import psycopg2.extras
+
+from aduan import kafka, topics
+from aduan.agency.inbox import INBOX_ITEM, Delivery, Dossier, inbox_items
+from aduan.config import Settings
+from aduan.deadletter import dead_letter
+from aduan.domain.calendar import WorkingCalendar
+from aduan.domain.deadlines import DeadlinePolicies, Stage, StageClock
+from aduan.metrics import INBOX_ITEMS, MESSAGES_PRODUCED
+from aduan.stream_message import Message
+from aduan.topics import Topics
+from schemas import DecodeError, codec
+from streams.app import batch_agent, create_app, run_worker
+from streams.intake import TransactionalBatches
+
+log = logging.getLogger(__name__)
+
+PROCESSOR = "dispatcher"
+
+
+class FollowUpDeadlines:
+    """The follow-up deadline of a complaint whose follow-up clock starts at a disposition, when it is known."""
+
+    def __init__(self, policies: DeadlinePolicies, calendar: WorkingCalendar) -> None:
+        self.policies = policies
+        self.calendar = calendar
+
+    def __call__(self, dossier: Dossier, agency: str, at: datetime) -> datetime | None:
+        policy = self.policies.for_stage(Stage.FOLLOW_UP, dossier.report_type, dossier.category, agency)
+        if dossier.round > 1 and not policy.restart_on_forward:
+            return None  # the clock of an earlier round runs on; its pauses are the deadline processor's to know
+        try:
+            self.calendar.timezone_for(dossier.region_code)
+        except ValueError:
+            return None
+        return StageClock.start(dossier.complaint_id, policy, dossier.region_code, at, dossier.round).due_at(
+            self.calendar)
+
+
+def load_dossiers(cur: psycopg2.extensions.cursor, complaint_ids: set[str]) -> dict[str, Dossier]:
+    """The dossiers of these complaints, locked until the transaction ends."""
+    cur.execute("SELECT complaint_id, dossier FROM dispatch_dossiers WHERE complaint_id = ANY(%s) "
+                "ORDER BY complaint_id FOR UPDATE", (sorted(complaint_ids),))
+    return {complaint_id: Dossier.from_json(document) for complaint_id, document in cur.fetchall()}
+
+
+def save_dossiers(cur: psycopg2.extensions.cursor, dossiers: list[Dossier]) -> None:
+    """Insert or replace these dossiers."""
+    psycopg2.extras.execute_values(
+        cur,
+        "INSERT INTO dispatch_dossiers (complaint_id, handling_agency, dossier) VALUES %s "
+        "ON CONFLICT (complaint_id) DO UPDATE SET handling_agency = EXCLUDED.handling_agency, "
+        "dossier = EXCLUDED.dossier, updated_at = now()",
+        [(d.complaint_id, d.handling_agency, psycopg2.extras.Json(d.to_json())) for d in dossiers],
+        page_size=1000,
+    )
+
+
+class Dispatcher(TransactionalBatches):
+    """Handles batches of the complaint log (see the module docstring)."""
+
+    consumer = PROCESSOR
+
+    def __init__(self, settings: Settings, publisher: kafka.Publisher, follow_up_due: FollowUpDeadlines) -> None:
+        super().__init__(settings)
+        self.topics = Topics(settings.topic_prefix)
+        self.publisher = publisher
+        self.follow_up_due = follow_up_due
+        self._inboxes: set[str] = set()
+        self._delivered: Tally[str] = Tally()
+
+    def handle(self, batch: list[Message]) -> None:
+        """The batch in one transaction; items are counted once it committed."""
+        self._delivered.clear()
+        super().handle(batch)
+        for kind, count in self._delivered.items():
+            INBOX_ITEMS.labels(kind=kind).inc(count)
+
+    def apply(self, cur: psycopg2.extensions.cursor, messages: list[Message]) -> None:
+        events = self._decoded(messages)
+        dossiers = load_dossiers(cur, {record["header"]["complaint_id"] for _, record in events})
+        changed: dict[str, Dossier] = {}
+        for name, record in events:
+            complaint_id = record["header"]["complaint_id"]
+            before = dossiers.get(complaint_id)
+            after, deliveries = inbox_items(before, name, record, follow_up_due=self.follow_up_due)
+            if after is None:
+                log.warning("%s %s of unknown complaint %s: no submission on the log before it; ignored",
+                            name, record["header"]["event_id"], complaint_id)
+                continue
+            if after is not before:
+                dossiers[complaint_id] = changed[complaint_id] = after
+            for delivery in deliveries:
+                self._deliver(complaint_id, delivery)
+        self.publisher.flush()
+        if changed:
+            save_dossiers(cur, list(changed.values()))
+
+    def _decoded(self, messages: list[Message]) -> list[tuple[str, dict[str, Any]]]:
+        """The complaint events of ``messages``; undecodable ones go to the dead-letter topic."""
+        events = []
+        for message in messages:
+            try:
+                decoded = codec().decode(message.value)
+            except DecodeError as exc:
+                dead_letter(self.publisher, self.topics.dead_letter, PROCESSOR, message, "undecodable",
+                            f"{exc.code}: {exc.reason}")
+                continue
+            if "header" in decoded.record:
+                events.append((decoded.name, decoded.record))
+        return events
+
+    def _deliver(self, complaint_id: str, delivery: Delivery) -> None:
+        topic = self.topics.agency_inbox(delivery.agency)
+        if topic not in self._inboxes:
+            topics.ensure(self.settings, self.topics.inboxes([delivery.agency]))
+            self._inboxes.add(topic)
+        self.publisher.send(topic, complaint_id.encode(), codec().encode(INBOX_ITEM, delivery.record),
+                            [("type", INBOX_ITEM.encode()), ("kind", delivery.record["kind"].encode())])
+        MESSAGES_PRODUCED.labels(processor=PROCESSOR, topic="inbox", type=INBOX_ITEM).inc()
+        self._delivered[delivery.record["kind"]] += 1
+
+
+def run(settings: Settings) -> None:
+    """The ``dispatcher`` process: the complaint log to agency inboxes until SIGTERM; /metrics on its port."""
+    app = create_app(PROCESSOR, settings)
+    names = Topics(settings.topic_prefix)
+    topics.ensure(settings, names.shared(settings))
+    dispatcher = Dispatcher(settings, kafka.Publisher(kafka.producer(settings)),
+                            FollowUpDeadlines(DeadlinePolicies.load(), WorkingCalendar.load()))
+    batch_agent(app, PROCESSOR, [names.complaint_events], dispatcher.handle)
+    run_worker(app)
