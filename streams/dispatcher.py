@@ -5,7 +5,8 @@ log, in one PostgreSQL transaction (``streams.intake.TransactionalBatches``): lo
 and skip what was handled; load the batch's dossiers (``dispatch_dossiers``, locked); fold every event into its
 dossier; publish the inbox items (key: complaint id) and wait for the acknowledgements; save the dossiers and
 the next offsets; commit. A crash before the commit republishes items with the same event ids, which the agency
-client drops. An inbox topic is created (one partition) the first time this process writes to it.
+client drops. Every agency's inbox topic is created at start (one partition); an agency missing from the
+directory gets its inbox the first time this process writes to it.
 
 NEW and FORWARDED items carry the follow-up deadline when the follow-up clock starts with that disposition
 (first disposition, or a policy that restarts it on forward), computed like the deadline processor does from
@@ -29,6 +30,7 @@ from aduan.config import Settings
 from aduan.deadletter import dead_letter
 from aduan.domain.calendar import WorkingCalendar
 from aduan.domain.deadlines import DeadlinePolicies, Stage, StageClock
+from aduan.domain.directory import Directory
 from aduan.metrics import INBOX_ITEMS, MESSAGES_PRODUCED
 from aduan.stream_message import Message
 from aduan.topics import Topics
@@ -84,12 +86,13 @@ class Dispatcher(TransactionalBatches):
 
     consumer = PROCESSOR
 
-    def __init__(self, settings: Settings, publisher: kafka.Publisher, follow_up_due: FollowUpDeadlines) -> None:
+    def __init__(self, settings: Settings, publisher: kafka.Publisher, follow_up_due: FollowUpDeadlines,
+                 inboxes: set[str] | None = None) -> None:
         super().__init__(settings)
         self.topics = Topics(settings.topic_prefix)
         self.publisher = publisher
         self.follow_up_due = follow_up_due
-        self._inboxes: set[str] = set()
+        self._inboxes: set[str] = set(inboxes or ())
         self._delivered: Tally[str] = Tally()
 
     def handle(self, batch: list[Message]) -> None:
@@ -148,8 +151,10 @@ def run(settings: Settings) -> None:
     """The ``dispatcher`` process: the complaint log to agency inboxes until SIGTERM; /metrics on its port."""
     app = create_app(PROCESSOR, settings)
     names = Topics(settings.topic_prefix)
-    topics.ensure(settings, names.shared(settings))
+    inboxes = names.inboxes(agency.code for agency in Directory.load().agencies())
+    topics.ensure(settings, names.shared(settings) + inboxes)  # one admin round trip, not one per agency
     dispatcher = Dispatcher(settings, kafka.Publisher(kafka.producer(settings)),
-                            FollowUpDeadlines(DeadlinePolicies.load(), WorkingCalendar.load()))
+                            FollowUpDeadlines(DeadlinePolicies.load(), WorkingCalendar.load()),
+                            {inbox.name for inbox in inboxes})
     batch_agent(app, PROCESSOR, [names.complaint_events], dispatcher.handle)
     run_worker(app)

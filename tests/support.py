@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -60,12 +61,24 @@ class Process:
 
     def __init__(self, settings: Settings, *args: str) -> None:
         env = dict(os.environ, **settings.to_env())
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", "-".join(args))[:60]
+        self.log_path = settings.home / f"{name}-{time.monotonic_ns()}.log"
+        self._log = open(self.log_path, "w+")
         self.proc = subprocess.Popen([sys.executable, "-m", "aduan.cli", *args], env=env,
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True)
+                                     stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT, text=True)
+
+    def output(self) -> str:
+        """Everything the process printed so far (it goes to a file, so a chatty process never blocks)."""
+        return self.log_path.read_text()
+
+    def wait(self, timeout: float) -> str:
+        """Wait for the process to end; returns its output."""
+        self.proc.wait(timeout)
+        return self.output()
 
     def stop(self) -> None:
         stop(self.proc, grace=20)
+        self._log.close()
 
     def kill(self) -> None:
         self.proc.kill()

@@ -24,10 +24,10 @@ from tests.support import wait_for
 
 def test_topics_ensure_twice_changes_nothing_the_second_time(settings, run_process):
     first = run_process("topics", "ensure")
-    out1, _ = first.proc.communicate(timeout=120)
+    out1 = first.wait(120)
     assert first.proc.returncode == 0, out1
     second = run_process("topics", "ensure")
-    out2, _ = second.proc.communicate(timeout=120)
+    out2 = second.wait(120)
     assert second.proc.returncode == 0, out2
     names = topics.Topics(settings.topic_prefix)
     assert f"created  {names.complaint_events}" in out1

@@ -25,7 +25,7 @@ def start_http(run_process, settings: Settings) -> str:
     """``channels-http`` on the test's HTTP port; returns its base URL."""
     process = run_process("run", "channels-http", with_settings=settings.with_(metrics_port=free_port()))
     wait_for(lambda: process.proc.poll() is not None or port_open(settings.http_port), 60, "channels-http to listen")
-    assert process.proc.poll() is None, process.proc.stdout.read()
+    assert process.proc.poll() is None, process.output()
     return f"http://127.0.0.1:{settings.http_port}"
 
 
@@ -49,7 +49,7 @@ def call(url: str, body: object = None, *, headers: dict[str, str] | None = None
 def run_to_end(run_process, *args: str) -> str:
     """Run an ``aduan`` command to its end; returns its output."""
     process = run_process(*args)
-    output, _ = process.proc.communicate(timeout=120)
+    output = process.wait(120)
     return output
 
 

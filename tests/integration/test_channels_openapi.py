@@ -39,7 +39,7 @@ def api(kafka_bootstrap: str, work_dir: Path) -> Iterator[str]:
     process = Process(settings, "run", "channels-http")
     try:
         wait_for(lambda: process.proc.poll() is not None or port_open(settings.http_port), 60, "channels-http")
-        assert process.proc.poll() is None, process.proc.stdout.read()
+        assert process.proc.poll() is None, process.output()
         yield f"http://127.0.0.1:{settings.http_port}"
     finally:
         process.stop()

@@ -67,7 +67,7 @@ class Engine:
         for name, url in self.urls.items():
             proc = self.processes[name].proc
             wait_for(lambda: proc.poll() is not None or scrape(url), 120, f"{name} to serve {url}")
-            assert proc.poll() is None, f"{name} exited with {proc.returncode}: {proc.stdout.read()}"
+            assert proc.poll() is None, f"{name} exited with {proc.returncode}: {self.processes[name].output()}"
 
     def submit(self, key: str) -> None:
         """One complaint through the web API of channels-http."""
@@ -123,5 +123,5 @@ def test_a_process_announces_its_name_and_version(settings, shared_topics, run_p
     process = run_process("run", "intake", with_settings=settings.with_(metrics_port=port))
     url = f"http://127.0.0.1:{port}/metrics"
     wait_for(lambda: process.proc.poll() is not None or scrape(url), 120, "intake to serve /metrics")
-    assert process.proc.poll() is None, process.proc.stdout.read()
+    assert process.proc.poll() is None, process.output()
     assert total(scrape(url), "aduan_process_info", {"processor": "intake"}) == 1

@@ -12,7 +12,7 @@ from tests.support import wait_for
 
 def health(run_process, *args: str) -> tuple[int, dict]:
     process = run_process("health", "--json", "--timeout", "10", *args)
-    output, _ = process.proc.communicate(timeout=120)
+    output = process.wait(120)
     return process.proc.returncode, json.loads(output[output.index("{"):])
 
 

@@ -95,7 +95,7 @@ def test_prometheus_scrapes_the_processes_and_returns_the_counters_they_moved(se
 
     wait_for(lambda: intake.proc.poll() is not None or len(server.query('up{job="aduan"} == 1')) == 2, 120,
              "Prometheus to scrape channels-http and intake")
-    assert intake.proc.poll() is None, intake.proc.stdout.read()
+    assert intake.proc.poll() is None, intake.output()
     for key in ("prometheus-0000001", "prometheus-0000002"):
         status, answer = call(f"{base}/api/v1/complaints", web_report(key))
         assert status == 202, answer
