@@ -5,7 +5,7 @@ log, the system ``Close`` for an unanswered follow-up onto ``<p>.commands``.
 Two parts share one faust worker (``aduan run deadlines``):
 
 * :class:`DeadlineTracking` consumes the log in batches, each in one transaction with its consumed offsets
-  (``streams.intake.TransactionalBatches``): it loads the batch's complaints and clocks ``FOR UPDATE``, applies
+  (``streams.batches.TransactionalBatches``): it loads the batch's complaints and clocks ``FOR UPDATE``, applies
   the events it has not applied before (``deadline_applied_events``, by event id, so a republished event moves
   nothing), publishes the ``StageCompleted`` events and waits for the acknowledgements, saves clocks and offsets.
 * :class:`DeadlineTimers` runs every ``TICK_SECONDS`` (a faust timer; the database work in an executor). It
@@ -64,7 +64,7 @@ from streams.deadline_tracker import (
     Firing,
     Output,
 )
-from streams.intake import TransactionalBatches
+from streams.batches import TransactionalBatches
 
 log = logging.getLogger(__name__)
 

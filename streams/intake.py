@@ -26,7 +26,7 @@ from typing import Any, Callable
 import psycopg2.extensions
 import psycopg2.extras
 
-from aduan import db, kafka
+from aduan import kafka
 from aduan.config import Settings
 from aduan.deadletter import dead_letter
 from aduan.domain.events import Event, event_id, new_header
@@ -47,6 +47,7 @@ from channels.report import INTAKE_REPORT, Problem, Rules
 from channels.tracking import TrackingIds, complaint_id, delivery_key
 from schemas import DecodeError, codec
 from streams.app import batch_agent, create_app, run_worker
+from streams.batches import TransactionalBatches
 
 log = logging.getLogger(__name__)
 
@@ -121,69 +122,6 @@ def complaint_submitted(report: dict[str, Any], key: str, tracking_id: str, ids:
         "reporter": clear,
         "reporter_sealed": sealed or report["reporter_sealed"],
     }
-
-
-def fresh_messages(cur: psycopg2.extensions.cursor, consumer: str, batch: list[Message]) -> list[Message]:
-    """The messages of ``batch`` that ``consumer`` has not handled yet, with its offset rows locked until commit.
-
-    The lock fences a second worker that got the same partitions in a rebalance: it waits, then skips.
-    """
-    partitions = sorted({(m.topic, m.partition) for m in batch})
-    psycopg2.extras.execute_values(
-        cur, "INSERT INTO consumer_offsets (consumer, topic, partition, next_offset) VALUES %s "
-             "ON CONFLICT (consumer, topic, partition) DO NOTHING",
-        [(consumer, topic, partition, 0) for topic, partition in partitions])
-    cur.execute("SELECT topic, partition, next_offset FROM consumer_offsets WHERE consumer = %s "
-                "AND (topic, partition) IN %s FOR UPDATE", (consumer, tuple(partitions)))
-    start = {(topic, partition): offset for topic, partition, offset in cur.fetchall()}
-    return [m for m in batch if m.offset >= start[(m.topic, m.partition)]]
-
-
-def next_offsets(batch: list[Message]) -> list[tuple[str, int, int]]:
-    """(topic, partition, next offset) after ``batch``."""
-    last: dict[tuple[str, int], int] = {}
-    for m in batch:
-        last[(m.topic, m.partition)] = max(m.offset, last.get((m.topic, m.partition), -1))
-    return [(topic, partition, offset + 1) for (topic, partition), offset in sorted(last.items())]
-
-
-class TransactionalBatches:
-    """Handles each batch in one PostgreSQL transaction together with the offsets it consumed.
-
-    ``handle`` locks the consumer's offset rows, passes the messages not handled yet to :meth:`apply`, records the
-    next offsets and commits; any exception rolls everything back and propagates (``batch_agent`` retries).
-    """
-
-    consumer = ""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._conn: psycopg2.extensions.connection | None = None
-
-    def handle(self, batch: list[Message]) -> None:
-        """Handle one batch in one transaction; raises (and changes nothing) when PostgreSQL or the broker fails."""
-        if self._conn is None or self._conn.closed:
-            self._conn = db.connect(self.settings)
-        conn = self._conn
-        try:
-            with conn.cursor() as cur:
-                fresh = fresh_messages(cur, self.consumer, batch)
-                if fresh:
-                    self.apply(cur, fresh)
-                db.save_offsets(cur, self.consumer, next_offsets(batch))
-            conn.commit()
-        except Exception:
-            if not conn.closed:
-                conn.rollback()
-            raise
-
-    def apply(self, cur: psycopg2.extensions.cursor, messages: list[Message]) -> None:
-        """Do the batch's work inside the transaction (publish and wait for acknowledgements here)."""
-        raise NotImplementedError
-
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
 
 
 class IntakeProcessor(TransactionalBatches):

@@ -76,7 +76,7 @@ from aduan.stream_message import Message
 from aduan.topics import Topics
 from schemas import DecodeError, codec
 from streams.app import batch_agent, create_app, run_worker
-from streams.intake import next_offsets
+from streams.batches import next_offsets
 
 log = logging.getLogger(__name__)
 

@@ -181,7 +181,7 @@ def test_postponing_keeps_verification_running():
 def test_a_disposition_starts_first_response_and_follow_up_for_the_handling_agency():
     tracked, _ = dispositioned_complaint()
     first, follow = tracked.deadline(Stage.FIRST_RESPONSE), tracked.deadline(Stage.FOLLOW_UP)
-    assert (first.agency, first.unit) == ("pemkab-74-04", DINKES)
+    assert (first.agency, first.unit) == (follow.agency, follow.unit) == ("pemkab-74-04", DINKES)
     assert tracked.due(Stage.FIRST_RESPONSE) == end_of(8)  # Thursday
     assert tracked.due(Stage.FOLLOW_UP) == end_of(12)  # five working days: the weekend does not count
 

@@ -17,7 +17,8 @@ from channels.notifications import ACCEPTED, REJECTED_INPUT, notification, rejec
 from channels.report import INTAKE_REPORT, Rules
 from channels.tracking import TrackingIds, complaint_id
 from schemas import codec
-from streams.intake import Refused, Valid, check, complaint_submitted, next_offsets
+from streams.batches import next_offsets
+from streams.intake import Refused, Valid, check, complaint_submitted
 from tests.samples import sample
 
 NOW = datetime(2026, 3, 2, 8, 30, tzinfo=timezone.utc)
