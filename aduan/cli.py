@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "aduan.admin",
     "aduan.agency.cli",
     "aduan.commands_ops",
+    "projections.cli",
 ]
 
 
