@@ -28,7 +28,7 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Iterator, TextIO
 
 import psycopg2.errors
@@ -43,7 +43,7 @@ from projections.batch import BatchApplier
 from projections.lag import log_heads
 from projections.progress import ProgressBar
 from projections.reference import load_reference
-from projections.replay import STALL_SECONDS, ReplayResult, replay_partitions
+from projections.replay import STALL_SECONDS, ReplayResult, replay_partitions, replay_worker
 from projections.schema import SCHEMA, create_model
 
 log = logging.getLogger(__name__)
@@ -215,8 +215,8 @@ def _replay(settings: Settings, topic: str, heads: dict[int, int], workers: int 
     context = multiprocessing.get_context(_start_method())
     results: Any = context.Queue()
     counters = [context.Value("q", 0, lock=False) for _ in groups[1:]]
-    processes = [context.Process(target=_replay_worker, name=f"aduan-replay-{i}", daemon=True,
-                                 args=(settings, topic, group, counter, results))
+    processes = [context.Process(target=replay_worker, name=f"aduan-replay-{i}", daemon=True,
+                                 args=(settings, topic, SHADOW, group, counter, results))
                  for i, (group, counter) in enumerate(zip(groups[1:], counters), start=1)]
     for process in processes:
         process.start()
@@ -284,13 +284,6 @@ class _Progress:
 def _add(total: ReplayResult, counts: dict[str, int]) -> None:
     for name, value in counts.items():
         setattr(total, name, getattr(total, name) + value)
-
-
-def _replay_worker(settings: Settings, topic: str, heads: dict[int, int], counter: Any, results: Any) -> None:
-    try:
-        results.put(("ok", asdict(replay_partitions(settings, topic, SHADOW, heads, counter))))
-    except BaseException as exc:  # reported to the coordinator, which stops the rebuild
-        results.put(("error", f"{type(exc).__name__}: {exc}"))
 
 
 # --- catching up with the live projection and swapping --------------------------------------------------------

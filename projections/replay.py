@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -100,6 +100,17 @@ def replay_partitions(settings: Settings, topic: str, schema: str, heads: dict[i
     """Replay ``heads`` (partition -> offset to stop at) of ``topic`` into ``schema`` and commit; ``progress.value``
     (a shared counter, when given) follows the number of messages read."""
     return asyncio.run(_replay(settings, topic, schema, heads, progress))
+
+
+def replay_worker(settings: Settings, topic: str, schema: str, heads: dict[int, int], progress: Any,
+                  results: Any) -> None:
+    """The body of a replay worker process: :func:`replay_partitions`, its result or its failure put on ``results``
+    (a multiprocessing queue) as ``("ok", counts)`` or ``("error", words)``. Kept here, apart from the rebuild, so
+    that a spawned worker imports only what a replay needs."""
+    try:
+        results.put(("ok", asdict(replay_partitions(settings, topic, schema, heads, progress))))
+    except BaseException as exc:  # reported to the coordinator, which stops the rebuild
+        results.put(("error", f"{type(exc).__name__}: {exc}"))
 
 
 async def _replay(settings: Settings, topic: str, schema: str, heads: dict[int, int], progress: Any) -> ReplayResult:

@@ -122,7 +122,8 @@ def test_rebuild_catches_up_with_a_live_projection_that_moved_on_during_the_repl
     live = snapshot(settings)
 
     monkeypatch.setattr(rebuild_module, "log_heads", lambda *args, **kwargs: heads_at_start)
-    report = rebuild(settings, workers=1, stream=io.StringIO())
+    monkeypatch.setattr(rebuild_module, "_start_method", lambda: "spawn")  # the CLI forks; check the other way too
+    report = rebuild(settings, workers=2, stream=io.StringIO())
 
     assert report.messages == sum(heads_at_start.values()) and report.caught_up == len(second.events)
     assert report.complaints == 300
