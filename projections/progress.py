@@ -31,18 +31,15 @@ class ProgressBar:
                 self.stream.flush()
             return
         tenth = 10 * done // self.total if self.total else 10
-        if tenth > self._tenth:
+        if self._tenth < tenth < 10:  # the last line is finish()'s
             self._tenth = tenth
             self.stream.write(self._text(done, now) + "\n")
             self.stream.flush()
 
-    def finish(self, done: int) -> float:
-        """Show the final state; returns the rate in items per second."""
-        now = time.perf_counter()
-        self._drawn = self._tenth = -1
-        self.stream.write(("\r" if self._tty else "") + self._text(done, now) + "\n")
+    def finish(self, done: int) -> None:
+        """Show the final state."""
+        self.stream.write(("\r" if self._tty else "") + self._text(done, time.perf_counter()) + "\n")
         self.stream.flush()
-        return done / max(now - self._started, 1e-9)
 
     def _text(self, done: int, now: float) -> str:
         share = done / self.total if self.total else 1.0

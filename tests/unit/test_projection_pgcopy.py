@@ -1,14 +1,16 @@
-"""COPY text formatting, the projection decoder, how a replay shares partitions between workers, and the
-migrations a rebuild replays."""
+"""COPY text formatting, the projection decoder, how a replay shares partitions between workers, the migrations a
+rebuild replays, and its progress bar."""
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timezone
 
 import pytest
 
 from projections import pgcopy
 from projections.decode import EventDecoder
+from projections.progress import ProgressBar
 from projections.rebuild import share
 from projections.schema import model_sql
 from schemas import DecodeError, codec
@@ -75,3 +77,14 @@ def test_every_read_model_migration_can_be_replayed_into_a_fresh_schema() -> Non
     assert [name for name, _ in bodies][:2] == ["0001_read_models.sql", "0002_views.sql"]
     code = [line for _, body in bodies for line in body.splitlines() if not line.lstrip().startswith("--")]
     assert not [line for line in code if "projection." in line], "objects must be named without their schema"
+
+
+def test_the_progress_bar_prints_a_line_per_tenth_when_not_on_a_terminal() -> None:
+    stream = io.StringIO()
+    bar = ProgressBar(1000, "rebuild", stream)
+    for done in range(0, 1001, 50):
+        bar.update(done)
+    bar.finish(1000)
+    lines = stream.getvalue().splitlines()
+    assert [line.split("]")[1].split()[0] for line in lines] == [f"{10 * i}%" for i in range(11)]
+    assert lines[-1].startswith("rebuild [" + "#" * 30 + "] 100%  1,000/1,000 events")
