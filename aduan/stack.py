@@ -156,6 +156,10 @@ def up(settings: Settings, say: Callable[[str], None] = print, demo: bool = Fals
             from aduan.domain.directory import Directory  # loaded here: the directory decides the inbox topics
 
             prepare(settings, say, [agency.code for agency in Directory.load().agencies()])
+            read_api = os.environ.get("ADUAN_READ_API_PORT", "8081")
+            say(f"web/app API http://127.0.0.1:{settings.http_port}/api/v1/complaints "
+                f"(OpenAPI: /api/v1/openapi.json; SMS: /api/v1/sms/inbound; social: /api/v1/social/mentions)")
+            say(f"read API    http://127.0.0.1:{read_api}/api/v1/status/TRACKING_ID and /api/v1/stats")
             if demo:
                 from aduan import demo as demo_feeder
 

@@ -70,7 +70,7 @@ def _up_env(home) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ADUAN_")}
     env.update(ADUAN_HOME=str(home), ADUAN_EMBEDDED_BROKER_PORT=str(free_port()),
                ADUAN_EMBEDDED_POSTGRES_PORT=str(free_port()), ADUAN_METRICS_PORT=str(free_port()),
-               ADUAN_HTTP_PORT=str(free_port()), ADUAN_SESSION_TIMEOUT_MS="3000")
+               ADUAN_HTTP_PORT=str(free_port()), ADUAN_READ_API_PORT=str(free_port()), ADUAN_SESSION_TIMEOUT_MS="3000")
     return env
 
 
