@@ -53,7 +53,7 @@ def create_app(name: str, settings: Settings, *, web_port: int | None = None) ->
         broker_max_poll_records=10000,
         stream_buffer_maxsize=32768,
         web_enabled=True,
-        web_bind="127.0.0.1",
+        web_bind=os.environ.get("ADUAN_METRICS_HOST", "127.0.0.1"),
         web_port=web_port or settings.metrics_port,
         web_transport="tcp://",
     )
