@@ -3,6 +3,8 @@ locks the processor's offset rows, skips what it already handled, applies the re
 
 from __future__ import annotations
 
+from typing import Any, Iterable
+
 import psycopg2.extensions
 import psycopg2.extras
 
@@ -11,19 +13,25 @@ from aduan.config import Settings
 from aduan.stream_message import Message
 
 
-def fresh_messages(cur: psycopg2.extensions.cursor, consumer: str, batch: list[Message]) -> list[Message]:
-    """The messages of ``batch`` that ``consumer`` has not handled yet, with its offset rows locked until commit.
+def lock_offsets(cur: psycopg2.extensions.cursor, consumer: str,
+                 partitions: Iterable[tuple[str, int]]) -> dict[tuple[str, int], int]:
+    """Lock ``consumer``'s offset rows of these (topic, partition) until commit; the next offset of each.
 
     The lock fences a second worker that got the same partitions in a rebalance: it waits, then skips.
     """
-    partitions = sorted({(m.topic, m.partition) for m in batch})
+    rows = sorted(set(partitions))
     psycopg2.extras.execute_values(
         cur, "INSERT INTO consumer_offsets (consumer, topic, partition, next_offset) VALUES %s "
              "ON CONFLICT (consumer, topic, partition) DO NOTHING",
-        [(consumer, topic, partition, 0) for topic, partition in partitions])
+        [(consumer, topic, partition, 0) for topic, partition in rows])
     cur.execute("SELECT topic, partition, next_offset FROM consumer_offsets WHERE consumer = %s "
-                "AND (topic, partition) IN %s FOR UPDATE", (consumer, tuple(partitions)))
-    start = {(topic, partition): offset for topic, partition, offset in cur.fetchall()}
+                "AND (topic, partition) IN %s ORDER BY topic, partition FOR UPDATE", (consumer, tuple(rows)))
+    return {(topic, partition): offset for topic, partition, offset in cur.fetchall()}
+
+
+def fresh_messages(cur: psycopg2.extensions.cursor, consumer: str, batch: list[Message]) -> list[Message]:
+    """The messages of ``batch`` that ``consumer`` has not handled yet, with its offset rows locked until commit."""
+    start = lock_offsets(cur, consumer, ((m.topic, m.partition) for m in batch))
     return [m for m in batch if m.offset >= start[(m.topic, m.partition)]]
 
 
@@ -55,19 +63,26 @@ class TransactionalBatches:
         conn = self._conn
         try:
             with conn.cursor() as cur:
-                fresh = fresh_messages(cur, self.consumer, batch)
-                if fresh:
-                    self.apply(cur, fresh)
+                fresh = self.fresh(cur, batch)
+                result = self.apply(cur, fresh) if fresh else None
                 db.save_offsets(cur, self.consumer, next_offsets(batch))
             conn.commit()
         except Exception:
             if not conn.closed:
                 conn.rollback()
             raise
+        self.committed(result)
 
-    def apply(self, cur: psycopg2.extensions.cursor, messages: list[Message]) -> None:
+    def fresh(self, cur: psycopg2.extensions.cursor, batch: list[Message]) -> list[Message]:
+        """The messages not handled yet, their offset rows locked (a processor may lock more rows)."""
+        return fresh_messages(cur, self.consumer, batch)
+
+    def apply(self, cur: psycopg2.extensions.cursor, messages: list[Message]) -> Any:
         """Do the batch's work inside the transaction (publish and wait for acknowledgements here)."""
         raise NotImplementedError
+
+    def committed(self, result: Any) -> None:
+        """After the commit, with what :meth:`apply` returned (None when nothing was fresh): count it."""
 
     def close(self) -> None:
         if self._conn is not None:

@@ -95,14 +95,13 @@ class Dispatcher(TransactionalBatches):
         self._inboxes: set[str] = set(inboxes or ())
         self._delivered: Tally[str] = Tally()
 
-    def handle(self, batch: list[Message]) -> None:
-        """The batch in one transaction; items are counted once it committed."""
-        self._delivered.clear()
-        super().handle(batch)
-        for kind, count in self._delivered.items():
+    def committed(self, delivered: Tally[str] | None) -> None:
+        """Items are counted once their batch committed."""
+        for kind, count in (delivered or {}).items():
             INBOX_ITEMS.labels(kind=kind).inc(count)
 
-    def apply(self, cur: psycopg2.extensions.cursor, messages: list[Message]) -> None:
+    def apply(self, cur: psycopg2.extensions.cursor, messages: list[Message]) -> Tally[str]:
+        self._delivered = Tally()
         events = self._decoded(messages)
         dossiers = load_dossiers(cur, {record["header"]["complaint_id"] for _, record in events})
         changed: dict[str, Dossier] = {}
@@ -121,6 +120,7 @@ class Dispatcher(TransactionalBatches):
         self.publisher.flush()
         if changed:
             save_dossiers(cur, list(changed.values()))
+        return self._delivered
 
     def _decoded(self, messages: list[Message]) -> list[tuple[str, dict[str, Any]]]:
         """The complaint events of ``messages``; undecodable ones go to the dead-letter topic."""

@@ -49,7 +49,7 @@ from typing import Any
 import psycopg2.extensions
 import psycopg2.extras
 
-from aduan import db, kafka, topics
+from aduan import kafka, topics
 from aduan.agency.signing import SIGNED_ACTION, AgencyKeys, is_authentic
 from aduan.clock import Clock, clock_from_env
 from aduan.command_wire import COMMAND_TYPES, command_from_record
@@ -76,7 +76,7 @@ from aduan.stream_message import Message
 from aduan.topics import Topics
 from schemas import DecodeError, codec
 from streams.app import batch_agent, create_app, run_worker
-from streams.batches import next_offsets
+from streams.batches import TransactionalBatches, lock_offsets
 
 log = logging.getLogger(__name__)
 
@@ -205,19 +205,6 @@ def _keyed(message: Message, command: Command) -> Input:
 # --- one batch -------------------------------------------------------------------------------------------------
 
 
-def lock_partitions(cur: psycopg2.extensions.cursor, consumer: str, topic_names: list[str],
-                    partitions: set[int]) -> dict[tuple[str, int], int]:
-    """Lock ``consumer``'s offset rows of ``partitions`` on every topic of ``topic_names``; the next offsets."""
-    rows = sorted((topic, partition) for topic in topic_names for partition in partitions)
-    psycopg2.extras.execute_values(
-        cur, "INSERT INTO consumer_offsets (consumer, topic, partition, next_offset) VALUES %s "
-             "ON CONFLICT (consumer, topic, partition) DO NOTHING",
-        [(consumer, topic, partition, 0) for topic, partition in rows])
-    cur.execute("SELECT topic, partition, next_offset FROM consumer_offsets WHERE consumer = %s "
-                "AND (topic, partition) IN %s ORDER BY topic, partition FOR UPDATE", (consumer, tuple(rows)))
-    return {(topic, partition): offset for topic, partition, offset in cur.fetchall()}
-
-
 @dataclass
 class _Work:
     """What one batch changed, saved at its end."""
@@ -235,14 +222,14 @@ class _Work:
         self.states[state.complaint_id] = self.changed[state.complaint_id] = state
 
 
-class LifecycleProcessor:
+class LifecycleProcessor(TransactionalBatches):
     """Handles batches of the log, the commands and the agency actions (see the module docstring)."""
 
     consumer = PROCESSOR
 
     def __init__(self, settings: Settings, publisher: kafka.Publisher, *, route: Route, config: LifecycleConfig,
                  keys: AgencyKeys, clock: Clock) -> None:
-        self.settings = settings
+        super().__init__(settings)
         self.topics = Topics(settings.topic_prefix)
         self.consumed = [self.topics.complaint_events, self.topics.commands, self.topics.agency_actions]
         self.publisher = publisher
@@ -250,7 +237,6 @@ class LifecycleProcessor:
         self.config = config
         self.keys = keys
         self.clock = clock
-        self._conn: psycopg2.extensions.connection | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "LifecycleProcessor":
@@ -258,28 +244,20 @@ class LifecycleProcessor:
         return cls(settings, kafka.Publisher(kafka.producer(settings)), route=DirectoryRoute(Directory.load()),
                    config=load_config(), keys=AgencyKeys.from_settings(settings), clock=clock_from_env())
 
-    def handle(self, batch: list[Message]) -> None:
-        """One batch in one transaction; raises (and changes nothing) when PostgreSQL or the broker fails."""
-        if self._conn is None or self._conn.closed:
-            self._conn = db.connect(self.settings)
-        conn = self._conn
-        try:
-            with conn.cursor() as cur:
-                start = lock_partitions(cur, self.consumer, self.consumed, {m.partition for m in batch})
-                fresh = [m for m in batch if m.offset >= start[(m.topic, m.partition)]]
-                work = self._apply(cur, fresh) if fresh else None
-                db.save_offsets(cur, self.consumer, next_offsets(batch))
-            conn.commit()
-        except Exception:
-            if not conn.closed:
-                conn.rollback()
-            raise
+    def fresh(self, cur: psycopg2.extensions.cursor, batch: list[Message]) -> list[Message]:
+        """Locks the batch's partition numbers on all three co-partitioned topics, not only those in the batch:
+        otherwise two workers overlapping in a rebalance could change one complaint through different topics."""
+        partitions = {m.partition for m in batch}
+        start = lock_offsets(cur, self.consumer, ((t, p) for t in self.consumed for p in partitions))
+        return [m for m in batch if m.offset >= start[(m.topic, m.partition)]]
+
+    def committed(self, work: _Work | None) -> None:
         if work is not None:
             for (command, outcome), count in work.tally.items():
                 LIFECYCLE_COMMANDS.labels(command=command, outcome=outcome).inc(count)
             AUTO_VERIFIED.inc(work.auto_verified)
 
-    def _apply(self, cur: psycopg2.extensions.cursor, messages: list[Message]) -> _Work:
+    def apply(self, cur: psycopg2.extensions.cursor, messages: list[Message]) -> _Work:
         # The log's messages first: a submission read in the same batch as a command about it comes before it.
         ordered = sorted(messages, key=lambda m: m.topic != self.topics.complaint_events)
         inputs = [read(m, self.topics, self.keys) for m in ordered]
@@ -345,10 +323,6 @@ class LifecycleProcessor:
             self.publisher.send(self.topics.complaint_events, key, codec().encode(name, record),
                                 [("type", name.encode())])
             MESSAGES_PRODUCED.labels(processor=PROCESSOR, topic="complaint-events", type=name).inc()
-
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
 
 
 def run(settings: Settings) -> None:
