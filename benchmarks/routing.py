@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import threading
 import time
 
 from aduan import kafka, topics
@@ -47,7 +46,7 @@ def throughput(count: int, workers: int, report: Report, with_baseline: bool) ->
         processes = Processes(settings, memory)
         try:
             _start(processes, workers, counter, messages, settings)
-            started = time.perf_counter()
+            started = time.time()
             produced = baselines.produce(settings, topics.Topics(settings.topic_prefix).intake,
                                          [(k, v) for _, k, v in messages[WARM_UP:]], "publishing reports")
             last = counter.wait_for(count + WARM_UP, timeout=3600, label="routed to agency inboxes")
@@ -74,9 +73,6 @@ def latency(rate: int, seconds: int, report: Report) -> None:
         processes = Processes(settings, memory)
         try:
             _start(processes, 1, counter, messages, settings)
-            done = threading.Event()
-            reader = threading.Thread(target=lambda: [counter.poll() for _ in iter(done.is_set, True)], daemon=True)
-            reader.start()
             sent: dict[str, float] = {}
             producer = kafka.producer(settings, linger_ms=0)
             intake = topics.Topics(settings.topic_prefix).intake
@@ -86,14 +82,10 @@ def latency(rate: int, seconds: int, report: Report) -> None:
                 pause = due - time.perf_counter()
                 if pause > 0:
                     time.sleep(pause)  # pacing the load generator, not synchronising a test
-                sent[complaint_id] = time.perf_counter()
+                sent[complaint_id] = time.time()
                 producer.send(intake, key=key, value=value)
             producer.flush()
-            deadline = time.monotonic() + 600
-            while len([c for c in sent if c in counter.arrived]) < total and time.monotonic() < deadline:
-                time.sleep(0.2)
-            done.set()
-            reader.join()
+            counter.wait_for(total + WARM_UP, timeout=900, label="routed to agency inboxes")
         finally:
             processes.stop()
             counter.close()
