@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from aduan import kafka
-from aduan.agency.signing import SIGNED_ACTION, AgencyKeys, master_secret, signed_action
+from aduan.agency.client import signed_command
+from aduan.agency.signing import AgencyCredential, AgencyKeys, master_secret
 from aduan.clock import CLOCK_FILE_ENV, FileClock
-from aduan.command_wire import encode_command
 from aduan.commanding import CommandSender
 from aduan.config import Settings
 from aduan.domain.commands import Acknowledge, Actor, ActorKind, Command, PostFollowUp, Rate, Resolve
@@ -130,10 +130,9 @@ class Demo:
         while self.due and self.due[0].at <= now:
             command = heapq.heappop(self.due).command
             if command.actor.kind is ActorKind.AGENCY_OFFICER:
-                agency = command.actor.agency
-                envelope = signed_action(agency, self.keys.key(agency), encode_command(command))
+                credential = AgencyCredential(command.actor.agency, self.keys.key(command.actor.agency))
                 self.publisher.send(self.topics.agency_actions, command.complaint_id.encode(),
-                                    codec().encode(SIGNED_ACTION, envelope))
+                                    signed_command(credential, command))
             else:
                 self.commands.send(command)
         self.publisher.flush()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from prometheus_client import Counter, Gauge, Histogram, Info
 
 MESSAGES_CONSUMED = Counter(
@@ -109,3 +111,8 @@ def announce_process(name: str) -> None:
     except PackageNotFoundError:
         installed = "unknown"
     PROCESS_INFO.info({"processor": name, "version": installed})
+
+
+def metrics_host() -> str:
+    """The interface /metrics listens on: ``ADUAN_METRICS_HOST`` (e.g. 0.0.0.0 in a container), else 127.0.0.1."""
+    return os.environ.get("ADUAN_METRICS_HOST") or "127.0.0.1"

@@ -22,6 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from aduan import kafka
 from aduan.config import Settings
+from aduan.metrics import metrics_host
 from channels.door import Door, Read, Receipt, ignored
 from channels.jsonschema import FieldError, field_errors
 from channels.notifications import accepted_text
@@ -208,7 +209,7 @@ async def serve(settings: Settings) -> None:
         metrics_app.router.add_get("/metrics", metrics)
         runners.append(web.AppRunner(metrics_app))
         await runners[1].setup()
-        await web.TCPSite(runners[1], "127.0.0.1", settings.metrics_port).start()
+        await web.TCPSite(runners[1], metrics_host(), settings.metrics_port).start()
     log.info("channels-http listening on http://%s:%d (metrics also on :%d)", host, settings.http_port,
                 settings.metrics_port)
     stop = asyncio.Event()

@@ -26,7 +26,8 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from aduan.config import Settings
-from projections.metrics import READ_API_REQUESTS, metrics_host
+from aduan.metrics import metrics_host
+from projections.metrics import READ_API_REQUESTS
 from projections.output import json_value
 from projections.schema import SCHEMA
 from projections.stats import statistics

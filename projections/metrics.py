@@ -1,13 +1,9 @@
 """Prometheus metrics of the projector and the read API (the projector's batches also feed the shared ones of
-:mod:`aduan.metrics`), and where /metrics listens."""
+:mod:`aduan.metrics`)."""
 
 from __future__ import annotations
 
-import os
-
 from prometheus_client import Counter, Gauge
-
-METRICS_HOST_ENV = "ADUAN_METRICS_HOST"
 
 PROJECTION_LAG = Gauge(
     "aduan_projection_lag_events", "Complaint events in the log that the read models do not hold yet, per partition.",
@@ -26,7 +22,3 @@ READ_API_REQUESTS = Counter(
     "aduan_read_api_requests_total", "Read API requests, by route and HTTP status.", ["route", "status"]
 )
 
-
-def metrics_host() -> str:
-    """The interface /metrics listens on: ``ADUAN_METRICS_HOST`` (e.g. 0.0.0.0 in a container), else 127.0.0.1."""
-    return os.environ.get(METRICS_HOST_ENV) or "127.0.0.1"

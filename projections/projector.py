@@ -31,7 +31,8 @@ from aduan.stream_message import Message
 from aduan.topics import Topics
 from projections.batch import BatchApplier, BatchResult
 from projections.lag import log_partitions
-from projections.metrics import PROJECTION_EVENTS, PROJECTION_LAG, PROJECTION_REWINDS, metrics_host
+from aduan.metrics import metrics_host
+from projections.metrics import PROJECTION_EVENTS, PROJECTION_LAG, PROJECTION_REWINDS
 from projections.reference import load_reference
 
 log = logging.getLogger(__name__)

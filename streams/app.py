@@ -22,7 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from aduan.config import Settings
 from aduan.health import faust_healthz
-from aduan.metrics import BATCH_FAILURES, BATCH_SECONDS, CONSUMER_LAG, LAST_COMMIT, MESSAGES_CONSUMED
+from aduan.metrics import BATCH_FAILURES, BATCH_SECONDS, CONSUMER_LAG, LAST_COMMIT, MESSAGES_CONSUMED, metrics_host
 from aduan.stream_message import Message
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ def create_app(name: str, settings: Settings, *, web_port: int | None = None) ->
         broker_max_poll_records=10000,
         stream_buffer_maxsize=32768,
         web_enabled=True,
-        web_bind=os.environ.get("ADUAN_METRICS_HOST", "127.0.0.1"),
+        web_bind=metrics_host(),
         web_port=web_port or settings.metrics_port,
         web_transport="tcp://",
     )

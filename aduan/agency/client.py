@@ -134,6 +134,11 @@ class InboxReader:
         self.close()
 
 
+def signed_command(credential: AgencyCredential, command: Command) -> bytes:
+    """``command`` in its ``id.aduan.agency.SignedAction`` envelope, signed with the agency's key, encoded."""
+    return codec().encode(SIGNED_ACTION, signed_action(credential.agency, credential.key, encode_command(command)))
+
+
 class ActionSender:
     """Publishes an agency's actions to ``<p>.agency-actions``, signed with its key, keyed by complaint id."""
 
@@ -151,8 +156,7 @@ class ActionSender:
         if command.actor.agency != self.credential.agency:
             raise ValueError(f"this client signs for {self.credential.agency}, not for {command.actor.agency}: "
                              "use ActionSender.officer(...) as the actor")
-        envelope = signed_action(self.credential.agency, self.credential.key, encode_command(command))
-        self.publisher.send(self.topic, command.complaint_id.encode(), codec().encode(SIGNED_ACTION, envelope),
+        self.publisher.send(self.topic, command.complaint_id.encode(), signed_command(self.credential, command),
                             [("type", type(command).__name__.encode()), ("agency", self.credential.agency.encode())])
         self.publisher.flush()
 
