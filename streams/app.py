@@ -22,6 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from aduan.config import Settings
 from aduan.health import faust_healthz
+from aduan.log_guard import OffsetsBeyondLog
 from aduan.metrics import BATCH_FAILURES, BATCH_SECONDS, CONSUMER_LAG, LAST_COMMIT, MESSAGES_CONSUMED, metrics_host
 from aduan.stream_message import Message
 
@@ -78,7 +79,8 @@ def batch_agent(
     """Register an agent that feeds batches of ``topics`` to ``handler`` in a worker thread, in order.
 
     A batch whose handler raises is retried with back-off until it succeeds: a failure there means the
-    database or the broker is unavailable, never a bad message (handlers dead-letter those themselves).
+    database or the broker is unavailable, or the log is not the one the stored offsets belong to
+    (:class:`aduan.log_guard.OffsetsBeyondLog`), never a bad message (handlers dead-letter those themselves).
     """
     channel = app.topic(*topics)
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=processor)
@@ -86,16 +88,19 @@ def batch_agent(
     async def run(stream: faust.StreamT) -> None:
         loop = asyncio.get_running_loop()
         async for events in stream.take_events(max_batch, within):
-            batch = [_message(event) for event in events]
+            batch = _messages(app, events)
             delay = 0.5
             while True:
                 started = time.perf_counter()
                 try:
                     await loop.run_in_executor(executor, handler, batch)
                     break
-                except Exception:
+                except Exception as exc:
                     BATCH_FAILURES.labels(processor=processor).inc()
-                    log.exception("%s: batch of %d failed; retrying in %.1f s", processor, len(batch), delay)
+                    if isinstance(exc, OffsetsBeyondLog):  # never skipped: refused until an operator mends the log
+                        exc.export()
+                    else:
+                        log.exception("%s: batch of %d failed; retrying in %.1f s", processor, len(batch), delay)
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, 30.0)
             BATCH_SECONDS.labels(processor=processor).observe(time.perf_counter() - started)
@@ -105,18 +110,26 @@ def batch_agent(
     app.agent(channel, name=f"{processor}-agent")(run)
 
 
-def _message(event: faust.EventT) -> Message:
-    m = event.message
-    headers = list(m.headers.items()) if isinstance(m.headers, dict) else list(m.headers or [])
-    return Message(
-        topic=m.topic,
-        partition=m.partition,
-        offset=m.offset,
-        key=m.key,
-        value=m.value,
-        headers=[(k, v) for k, v in headers],
-        timestamp_ms=int(m.timestamp * 1000) if m.timestamp else None,
-    )
+def _messages(app: faust.App, events: list[faust.EventT]) -> list[Message]:
+    """The batch as :class:`Message` objects, each with its partition's fetch high-water mark."""
+    marks: dict[tuple[str, int], int | None] = {}
+    batch = []
+    for event in events:
+        m = event.message
+        if (m.topic, m.partition) not in marks:
+            marks[(m.topic, m.partition)] = app.consumer.highwater(TP(m.topic, m.partition))
+        headers = list(m.headers.items()) if isinstance(m.headers, dict) else list(m.headers or [])
+        batch.append(Message(
+            topic=m.topic,
+            partition=m.partition,
+            offset=m.offset,
+            key=m.key,
+            value=m.value,
+            headers=[(k, v) for k, v in headers],
+            timestamp_ms=int(m.timestamp * 1000) if m.timestamp else None,
+            highwater=marks[(m.topic, m.partition)],
+        ))
+    return batch
 
 
 def _record_consumption(app: faust.App, processor: str, batch: list[Message]) -> None:

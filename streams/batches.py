@@ -1,5 +1,6 @@
 """The batch rule every stateful processor follows (docs/design.md): one PostgreSQL transaction per batch that
-locks the processor's offset rows, skips what it already handled, applies the rest and records the next offsets."""
+locks the processor's offset rows, refuses the batch when a stored offset is beyond the log's end
+(:mod:`aduan.log_guard`), skips what it already handled, applies the rest and records the next offsets."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import psycopg2.extras
 
 from aduan import db
 from aduan.config import Settings
-from aduan.stream_message import Message
+from aduan.log_guard import refuse_beyond_log
+from aduan.stream_message import Message, highwaters
 
 
 def lock_offsets(cur: psycopg2.extensions.cursor, consumer: str,
@@ -29,10 +31,19 @@ def lock_offsets(cur: psycopg2.extensions.cursor, consumer: str,
     return {(topic, partition): offset for topic, partition, offset in cur.fetchall()}
 
 
+def unhandled(consumer: str, start: dict[tuple[str, int], int], batch: list[Message]) -> list[Message]:
+    """The messages of ``batch`` at or above ``consumer``'s stored next offsets ``start``.
+
+    Raises :class:`aduan.log_guard.OffsetsBeyondLog` when a stored offset is beyond the high-water mark the batch
+    was fetched with: the log is not the one the offsets came from, and skipping would drop what was never seen.
+    """
+    refuse_beyond_log(consumer, start, highwaters(batch))
+    return [m for m in batch if m.offset >= start[(m.topic, m.partition)]]
+
+
 def fresh_messages(cur: psycopg2.extensions.cursor, consumer: str, batch: list[Message]) -> list[Message]:
     """The messages of ``batch`` that ``consumer`` has not handled yet, with its offset rows locked until commit."""
-    start = lock_offsets(cur, consumer, ((m.topic, m.partition) for m in batch))
-    return [m for m in batch if m.offset >= start[(m.topic, m.partition)]]
+    return unhandled(consumer, lock_offsets(cur, consumer, ((m.topic, m.partition) for m in batch)), batch)
 
 
 def next_offsets(batch: list[Message]) -> list[tuple[str, int, int]]:

@@ -333,11 +333,14 @@ class DeadlineTimers:
 
 
 def caught_up_partitions(cur: psycopg2.extensions.cursor, topic: str, highwaters: Mapping[int, int]) -> list[int]:
-    """The partitions whose events the log consumer has applied up to the given high-water marks."""
+    """The partitions whose events the log consumer has applied exactly up to the given high-water marks.
+
+    Applied beyond the mark means the log is not the one the offsets belong to (:mod:`aduan.log_guard`): its clocks
+    cannot be trusted, so that partition fires nothing either."""
     cur.execute("SELECT partition, next_offset FROM consumer_offsets WHERE consumer = %s AND topic = %s",
                 (PROCESSOR, topic))
     applied = dict(cur.fetchall())
-    return sorted(p for p, highwater in highwaters.items() if applied.get(p, 0) >= highwater)
+    return sorted(p for p, highwater in highwaters.items() if applied.get(p, 0) == highwater)
 
 
 def _count(firings: list[Firing]) -> None:
