@@ -1,0 +1,38 @@
+"""The OPEN311 channel symbol (id.aduan.Channel, second versions of the four types that carry it): older readers
+read it as the enum's default, and every first-version sample still decodes with the current readers."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from fastavro import schemaless_reader
+
+from schemas import codec
+from tests.golden.write_missing import golden_path
+from tests.samples import sample
+
+CARRIERS = ["id.aduan.ComplaintSubmitted", "id.aduan.intake.Report", "id.aduan.ReporterNotification",
+            "id.aduan.agency.InboxItem"]
+
+
+def _versions(name: str) -> list:
+    return [s for s in codec().registry.subjects() if s.name == name]
+
+
+@pytest.mark.parametrize("name", CARRIERS)
+def test_a_reader_of_the_first_version_reads_open311_as_other(name):
+    old, new = _versions(name)[0], codec().registry.latest(name)
+    record = sample(new.parsed) | {"channel": "OPEN311"}
+    data = codec().encode(name, record)
+    body = io.BytesIO(data[5:])
+    assert schemaless_reader(body, new.parsed, old.parsed)["channel"] == "OTHER"
+    assert codec().decode(data).record["channel"] == "OPEN311"
+
+
+@pytest.mark.parametrize("name", CARRIERS)
+def test_first_version_bytes_still_decode_unchanged(name):
+    old = _versions(name)[0]
+    assert old.version == 1 and codec().registry.latest(name).version == 2
+    decoded = codec().decode(golden_path(old.id, name, 1).read_bytes())
+    assert decoded.schema_id == old.id and decoded.record == sample(old.parsed)
