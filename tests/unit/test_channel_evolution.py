@@ -36,3 +36,18 @@ def test_first_version_bytes_still_decode_unchanged(name):
     assert old.version == 1 and codec().registry.latest(name).version == 2
     decoded = codec().decode(golden_path(old.id, name, 1).read_bytes())
     assert decoded.schema_id == old.id and decoded.record == sample(old.parsed)
+
+
+def test_an_open311_reporter_is_answered_by_email_or_sms_and_one_without_a_contact_not_at_all():
+    from channels.notifications import reply_address
+
+    assert reply_address("OPEN311", {"email": "a@b.id", "phone": "+6281234567890"}) == ("EMAIL", "a@b.id")
+    assert reply_address("OPEN311", {"email": None, "phone": "+6281234567890"}) == ("SMS", "+6281234567890")
+    assert reply_address("OPEN311", {"email": None, "phone": None}) is None
+
+
+def test_open311_is_a_channel_the_lifecycle_can_verify_automatically():
+    from aduan.lifecycle_config import load_config
+
+    config = load_config({"ADUAN_AUTO_VERIFY_CHANNELS": "OPEN311"})
+    assert config.auto_verify_channels == frozenset({"OPEN311"})
