@@ -2,9 +2,11 @@
 every complaint that is not confidential, from any channel, and never a reporter's identity (no reporter field is
 read at all). ``service_request_id`` is the tracking id.
 
-- ``status``: ``closed`` once resolved, closed, rejected or withdrawn, else ``open``; ``status_notes`` says
-  aduan's own status in Indonesian; ``agency_responsible`` is the agency of the current disposition;
-  ``service_notice`` says which stage's deadline runs and ``expected_datetime`` is that deadline (open only);
+- ``status``: ``closed`` once closed, rejected or withdrawn, else ``open`` (a resolved complaint may still be
+  answered or reopened until it closes); ``status_notes`` says aduan's own status in Indonesian;
+  ``agency_responsible`` is the agency of the current disposition; ``service_notice`` says which stage's
+  deadline runs and ``expected_datetime`` is that deadline (open only; the read model knows a deadline from its
+  first warning on);
 - times are ISO 8601 with the offset of the region's own time zone (WIB +07:00, WITA +08:00, WIT +09:00);
 - ``media_url`` is null: the read model keeps no attachments.
 
@@ -32,7 +34,7 @@ from projections.schema import SCHEMA
 from projections.status import STATUS_LABELS
 
 T = TypeVar("T")
-CLOSED = ("RESOLVED", "CLOSED", "REJECTED", "WITHDRAWN")
+CLOSED = ("CLOSED", "REJECTED", "WITHDRAWN")
 DEFAULT_WINDOW = timedelta(days=90)
 PAGE_SIZE, PAGE_SIZE_MAX = 100, 1000
 STAGE_NOTICES = {
