@@ -5,9 +5,10 @@ body too (JSON, the format being unknown)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Callable
+from typing import Any, Callable, TypeVar
 
 import psycopg2
+import psycopg2.extensions
 from aiohttp import web
 
 from channels.bodies import FORM, Refusal, read_body
@@ -20,6 +21,7 @@ from channels.open311.services import definition, services
 from channels.open311.submission import CHANNEL, read_request
 from channels.publishing import ReportPublisher, Unavailable
 
+T = TypeVar("T")
 PREFIX = "/open311/v2"
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-12-01T00:00:00+07:00"
@@ -93,23 +95,24 @@ class Open311:
     async def request(self, request: web.Request) -> web.Response:
         """GET requests/{service_request_id}: one public complaint."""
         fmt = format_of(request.match_info["format"])
-        tracking_id = request.match_info["service_request_id"]
-        found = await self._read(lambda conn: find_request(conn, tracking_id))
-        if found is None:
-            raise Open311Error(404, f"no public request {tracking_id!r}")
-        return render(fmt, "service_requests", [found])
+        return render(fmt, "service_requests", [await self._public(request.match_info["service_request_id"])])
 
     async def token(self, request: web.Request) -> web.Response:
         """GET tokens/{token}: the token is the tracking id; known once the request is in the read model."""
         fmt = format_of(request.match_info["format"])
         token = request.match_info["token"]
-        found = await self._read(lambda conn: find_request(conn, token))
-        if found is None:
-            raise Open311Error(404, f"no public request for token {token!r} (yet)")
+        found = await self._public(token)
         return render(fmt, "service_requests", [{"service_request_id": found["service_request_id"],
                                                  "token": token}])
 
-    async def _read(self, query: Callable) -> object:
+    async def _public(self, tracking_id: str) -> dict[str, Any]:
+        """The public request with this tracking id; 404 when there is none (yet) or it is confidential."""
+        found = await self._read(lambda conn: find_request(conn, tracking_id))
+        if found is None:
+            raise Open311Error(404, f"no public request {tracking_id!r} (yet)")
+        return found
+
+    async def _read(self, query: Callable[[psycopg2.extensions.connection], T]) -> T:
         if self.reads is None:
             raise Open311Error(503, "no read models here: this channels-http has no database configured")
         try:
