@@ -118,6 +118,7 @@ SCHEMAS: dict[str, Any] = {
 _FILTERS = [
     _query("service_request_id", "Tracking ids, comma-separated; the other filters are then ignored."),
     _query("service_code", "Service codes, comma-separated."),
+    _query("agency", "aduan extension: agency codes of the directory, comma-separated (what an agency handles)."),
     _query("start_date", "ISO 8601 with offset; on requested_datetime. Neither date: the last 90 days."),
     _query("end_date", "ISO 8601 with offset; on requested_datetime."),
     _query("status", "open, closed or open,closed."),

@@ -10,8 +10,9 @@ read at all). ``service_request_id`` is the tracking id.
 - times are ISO 8601 with the offset of the region's own time zone (WIB +07:00, WITA +08:00, WIT +09:00);
 - ``media_url`` is null: the read model keeps no attachments.
 
-Filters: ``service_request_id`` (comma-separated; the other filters are then ignored), ``service_code`` and
-``status`` (comma-separated), ``start_date`` / ``end_date`` (ISO 8601 with an offset, on ``requested_datetime``;
+Filters: ``service_request_id`` (comma-separated; the other filters are then ignored), ``service_code``,
+``status`` and, an aduan extension for agencies pulling their own, ``agency`` (agency codes of the directory;
+all comma-separated), ``start_date`` / ``end_date`` (ISO 8601 with an offset, on ``requested_datetime``;
 neither means the last 90 days), ``page`` (from 1) and ``page_size`` (1-1000, default 100); newest first.
 """
 
@@ -56,6 +57,7 @@ class Query:
 
     ids: tuple[str, ...] = ()
     service_codes: tuple[str, ...] = ()
+    agencies: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
     start: datetime | None = None
     end: datetime | None = None
@@ -78,8 +80,8 @@ def parse_query(params: Mapping[str, str], now: datetime) -> Query:
     page_size = _integer(params, "page_size", PAGE_SIZE, 1, PAGE_SIZE_MAX, errors)
     if errors:
         raise Open311Error(400, *errors)
-    return Query(_list(params.get("service_request_id")), _list(params.get("service_code")), statuses, start, end,
-                 page, page_size)
+    return Query(_list(params.get("service_request_id")), _list(params.get("service_code")),
+                 _list(params.get("agency")), statuses, start, end, page, page_size)
 
 
 def find_requests(conn: psycopg2.extensions.connection, query: Query) -> list[dict[str, Any]]:
@@ -89,9 +91,10 @@ def find_requests(conn: psycopg2.extensions.connection, query: Query) -> list[di
         where.append("tracking_id = ANY(%s)")
         args.append(list(query.ids))
     else:
-        if query.service_codes:
-            where.append("category = ANY(%s)")
-            args.append(list(query.service_codes))
+        for column, values in (("category", query.service_codes), ("agency", query.agencies)):
+            if values:
+                where.append(f"{column} = ANY(%s)")
+                args.append(list(values))
         if set(query.statuses) == {"closed"}:
             where.append("status = ANY(%s)")
             args.append(list(CLOSED))

@@ -201,6 +201,7 @@ def test_get_requests_has_the_spec_fields_and_filters(stack):
 
     assert ids(f"service_request_id={public},{anonymous}") == ids("") and len(ids("")) == 2
     assert ids("service_code=health") == [public]
+    wait_for(lambda: ids("agency=pemkab-74-04,pln") == [public], 120, "the request in its agency's list")
     assert ids("status=closed") == [] and set(ids("status=open")) == {public, anonymous}
     assert ids("start_date=2999-01-01T00:00:00Z") == []
     assert ids(urllib.parse.urlencode({"start_date": "2000-01-01T00:00:00+07:00", "end_date": "2999-01-01T00:00:00Z"

@@ -100,8 +100,10 @@ def test_every_problem_of_a_form_is_named_in_open311_terms(door):
 
 
 def test_get_requests_filters_are_read_or_refused():
-    query = parse_query({"service_request_id": "A, B", "status": "open", "page": "2", "page_size": "10"}, NOW)
+    query = parse_query({"service_request_id": "A, B", "status": "open", "page": "2", "page_size": "10",
+                         "agency": "pln,ojk"}, NOW)
     assert (query.ids, query.statuses, query.page, query.page_size) == (("A", "B"), ("open",), 2, 10)
+    assert query.agencies == ("pln", "ojk")
     assert (query.start, query.end) == (NOW - timedelta(days=90), NOW)
     spaced = parse_query({"start_date": "2026-11-01T08:00:00 07:00"}, NOW)  # an unencoded "+"
     assert spaced.start == datetime(2026, 11, 1, 1, 0, tzinfo=timezone.utc) and spaced.end is None
