@@ -51,3 +51,20 @@ def test_open311_is_a_channel_the_lifecycle_can_verify_automatically():
 
     config = load_config({"ADUAN_AUTO_VERIFY_CHANNELS": "OPEN311"})
     assert config.auto_verify_channels == frozenset({"OPEN311"})
+
+
+def test_a_notification_to_an_anonymous_open311_reporter_is_encoded_and_routed_by_the_sealed_identity():
+    from datetime import datetime, timezone
+
+    from aduan.privacy import Sealer
+    from channels.notifications import REJECTED_INPUT, REPORTER_NOTIFICATION, notification, reply_address
+
+    sealer = Sealer("unit-test sealing key")
+    identity = {"name": "Siti", "email": "siti@example.id", "phone": None, "social_handle": None}
+    record = notification(kind=REJECTED_INPUT, cause="OPEN311:fms:abc", channel="OPEN311", reporter=None,
+                          reporter_sealed=sealer.seal(identity), text="Laporan Anda belum dapat kami terima",
+                          created_at=datetime(2026, 12, 1, tzinfo=timezone.utc))
+    decoded = codec().decode(codec().encode(REPORTER_NOTIFICATION, record)).record
+    assert (decoded["channel"], decoded["address"]) == ("OPEN311", None)
+    assert reply_address(decoded["channel"], sealer.unseal(decoded["reporter_sealed"])) == ("EMAIL",
+                                                                                            "siti@example.id")
