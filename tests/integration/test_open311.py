@@ -17,7 +17,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from aduan import topics
+from aduan import db, topics
 from aduan.config import Settings
 from aduan.domain.directory import Directory
 from aduan.embedded.process import free_port, port_open
@@ -274,3 +274,14 @@ def test_a_request_reaches_its_agency_and_is_closed_when_the_complaint_closes(st
                       stack.both(f"requests/{tracking_id}")[1][0], 120, "the request to be closed")
     assert closed["status_notes"] == "Ditutup" and closed["expected_datetime"] is None
     assert stack.fetch("requests.json?status=closed")[2].count(tracking_id.encode()) == 1
+
+
+def test_the_channel_statistics_count_open311_reports(stack):
+    def counts() -> dict[str, int]:
+        with db.connect(stack.settings, autocommit=True) as conn, conn.cursor() as cur:
+            cur.execute("SELECT channel, complaints FROM projection.stats_by_channel")
+            return dict(cur.fetchall())
+
+    # The confidential one counts too: statistics show only aggregates.
+    wait_for(lambda: counts()["OPEN311"] == 3, 60, "three OPEN311 complaints in the statistics")
+    assert counts()["WEB"] == 0
