@@ -5,10 +5,10 @@ read at all). ``service_request_id`` is the tracking id.
 - ``status``: ``closed`` once closed, rejected or withdrawn, else ``open`` (a resolved complaint may still be
   answered or reopened until it closes); ``status_notes`` says aduan's own status in Indonesian;
   ``agency_responsible`` is the agency of the current disposition; ``service_notice`` says which stage's
-  deadline runs and ``expected_datetime`` is that deadline (open only; the read model knows a deadline from its
-  first warning on);
+  deadline runs and ``expected_datetime`` is that deadline (open only; known from the moment the stage's clock
+  starts, empty while the agency waits for the reporter);
 - times are ISO 8601 with the offset of the region's own time zone (WIB +07:00, WITA +08:00, WIT +09:00);
-- ``media_url`` is null: the read model keeps no attachments.
+- ``media_url`` is the first file the reporter attached (to the report or to an addition), else null.
 
 Filters: ``service_request_id`` (comma-separated; the other filters are then ignored), ``service_code``,
 ``status`` and, an aduan extension for agencies pulling their own, ``agency`` (agency codes of the directory;
@@ -47,8 +47,8 @@ STAGE_NOTICES = {
 # An unencoded "+" of an offset arrives as a space: ...T08:00:00 07:00.
 _PLUS_AS_SPACE = re.compile(r" (\d\d:?\d\d)$")
 _COLUMNS = ("tracking_id, status, category, category_name, description, agency_name, address, latitude, "
-            "longitude, province_code, submitted_at, last_event_at, deadline_stage, deadline_due_at, "
-            "deadline_breached")
+            "longitude, attachment_urls, province_code, submitted_at, last_event_at, deadline_stage, "
+            "deadline_due_at, deadline_breached")
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ def as_request(row: Mapping[str, Any]) -> dict[str, Any]:
         "zipcode": None,
         "lat": row["latitude"],
         "long": row["longitude"],
-        "media_url": None,
+        "media_url": next(iter(row["attachment_urls"]), None),
     }
 
 

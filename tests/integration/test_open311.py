@@ -1,7 +1,8 @@
-"""Open311 GeoReport v2 against the running stack (channels-http, intake, lifecycle, dispatcher, projector on the
-real broker and PostgreSQL): every endpoint in both formats with the fields, types and status codes the spec
-defines, XML answers that parse and say what the JSON answers say, every error in the spec's error body, and a
-request followed from its agency's inbox to ``closed``; never a confidential report, never an anonymous identity.
+"""Open311 GeoReport v2 against the running stack (channels-http, intake, lifecycle, dispatcher, deadlines,
+projector on the real broker and PostgreSQL): every endpoint in both formats with the fields, types and status
+codes the spec defines, XML answers that parse and say what the JSON answers say, every error in the spec's error
+body, a request's deadline from the moment it is dispositioned, and a request followed from its agency's inbox to
+``closed``; never a confidential report, never an anonymous identity.
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ def stack(kafka_bootstrap: str, postgres_url: str, work_dir) -> Iterator[Stack]:
         env.setenv("ADUAN_OPEN311_KEYS", f"test-client={KEY}")
         env.setenv("ADUAN_AUTO_VERIFY_CHANNELS", "OPEN311")
         try:
-            for name in ("channels-http", "intake", "lifecycle", "dispatcher", "projector"):
+            for name in ("channels-http", "intake", "lifecycle", "dispatcher", "deadlines", "projector"):
                 processes.append(Process(settings.with_(metrics_port=free_port()), "run", name))
             http = processes[0]
             wait_for(lambda: http.proc.poll() is not None or port_open(settings.http_port), 60, "channels-http")
@@ -193,6 +194,8 @@ def test_get_requests_has_the_spec_fields_and_filters(stack):
     assert (one["lat"], one["long"], one["address"]) == (-5.47, 122.6, PUBLIC["address_string"])
     assert one["requested_datetime"].endswith("+08:00")  # Sulawesi Tenggara: WITA
     assert one["status_notes"] and isinstance(one["status_notes"], str)
+    assert one["media_url"] == PUBLIC["media_url"]
+    assert next(r for r in listed if r["service_request_id"] == anonymous)["media_url"] is None
 
     def ids(query: str) -> list[str]:
         status, ctype, raw = stack.fetch(f"requests.json?{query}")
@@ -208,6 +211,23 @@ def test_get_requests_has_the_spec_fields_and_filters(stack):
                                        })) == ids("")
     first, second = ids("page_size=1"), ids("page=2&page_size=1")
     assert len(first) == len(second) == 1 and first != second and set(first + second) == {public, anonymous}
+
+
+def test_a_dispositioned_request_expects_its_first_response_by_the_stages_deadline(stack):
+    public = stack.ids["public"]
+
+    def awaiting_first_response() -> dict[str, Any] | None:
+        (request,) = stack.both(f"requests/{public}")[1]
+        return request if request["service_notice"] == "Menunggu tanggapan pertama instansi" else None
+
+    request = wait_for(awaiting_first_response, 120, "the first-response deadline of the dispositioned request")
+    with db.connect(stack.settings, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("SELECT due_at FROM deadline_clocks WHERE deadline_id = complaint_id || ':FIRST_RESPONSE:1' "
+                    "AND complaint_id = (SELECT complaint_id FROM projection.complaint_status WHERE tracking_id = %s)",
+                    (public,))
+        (due,) = cur.fetchone()
+    assert datetime.fromisoformat(request["expected_datetime"]) == due.replace(microsecond=0)
+    assert request["expected_datetime"].endswith("+08:00")  # Sulawesi Tenggara: WITA
 
 
 def test_never_a_confidential_report_never_an_anonymous_identity(stack):

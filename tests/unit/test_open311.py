@@ -115,7 +115,9 @@ def test_get_requests_filters_are_read_or_refused():
 
 ROW = {"tracking_id": "K7Q2M-9XH4D", "status": "FOLLOWED_UP", "category": "health", "category_name": "Kesehatan",
        "description": "Puskesmas tutup.", "agency_name": "Pemerintah Kabupaten Buton", "address": "Jl. Poros",
-       "latitude": -5.47, "longitude": 122.6, "province_code": "74", "submitted_at": NOW,
+       "latitude": -5.47, "longitude": 122.6, "attachment_urls": ["https://foto.example.id/1.jpg",
+                                                                  "https://foto.example.id/2.jpg"],
+       "province_code": "74", "submitted_at": NOW,
        "last_event_at": NOW + timedelta(days=2), "deadline_stage": "CLOSURE",
        "deadline_due_at": NOW + timedelta(days=9), "deadline_breached": True}
 
@@ -127,8 +129,10 @@ def test_a_public_row_as_an_open311_request_in_the_regions_time_zone():
     assert request["expected_datetime"] == "2026-12-10T16:30:00+08:00"
     assert request["service_notice"].endswith("(batas waktu terlampaui)")
     assert request["agency_responsible"] == "Pemerintah Kabupaten Buton"
-    closed = as_request(ROW | {"status": "CLOSED", "province_code": "91"})
+    assert request["media_url"] == "https://foto.example.id/1.jpg"
+    closed = as_request(ROW | {"status": "CLOSED", "province_code": "91", "attachment_urls": []})
     assert (closed["status"], closed["expected_datetime"], closed["service_notice"]) == ("closed", None, None)
+    assert closed["media_url"] is None
     assert closed["requested_datetime"].endswith("+09:00")  # WIT
 
 
