@@ -16,7 +16,8 @@ Choices:
 - ``open_deadlines`` holds the due time (null while paused) and breach flag of every open stage, from
   ``DeadlineSet`` (announced when a clock starts, restarts, pauses or resumes) and ``DeadlineWarning``/
   ``DeadlineBreached``; a stage leaves it when it completes (``StageCompleted``), all leave when the complaint
-  closes, is rejected or withdrawn. The current deadline (``deadline_stage``, ``deadline_due_at``,
+  closes, is rejected or withdrawn, and none opens while it stays so (the deadline processor may announce a clock
+  after the lifecycle ended the complaint on the log). The current deadline (``deadline_stage``, ``deadline_due_at``,
   ``deadline_breached``) is that of the earliest open stage in :data:`STAGE_ORDER`: first response before
   follow-up, which both start with the disposition. A new round starts unbreached; a pause or resume keeps the
   breach. ``missed_deadline`` is true once any deadline was breached or any stage completed late.
@@ -88,6 +89,7 @@ STATUS_AFTER: dict[str, str | None] = {
     Event.DEADLINE_SET: None,
 }
 STAGE_ORDER = ("VERIFICATION", "FIRST_RESPONSE", "FOLLOW_UP", "CLOSURE")  # the symbols of id.aduan.Stage
+ENDED = frozenset({Status.CLOSED.value, Status.REJECTED.value, Status.WITHDRAWN.value})  # no clock runs
 ESCALATION_RANK = {"AGENCY_COORDINATOR": 1, "NATIONAL_ADMIN": 2, "OMBUDSMAN": 3}
 
 
@@ -268,6 +270,8 @@ def _urls(attachments: list[dict]) -> list[str]:
 
 
 def _open_deadline(row: ComplaintRow, stage: str, due_at: int | None, breached: bool) -> None:
+    if row.status in ENDED:
+        return
     row.open_deadlines[stage] = [due_at, breached]
     _show_current_deadline(row)
 
@@ -350,8 +354,8 @@ def _rated(row: ComplaintRow, r: dict, at: int) -> Detail:
 
 def _deadline_set(row: ComplaintRow, r: dict, at: int) -> Detail:
     stage, reason = r["stage"], r["reason"]
-    same_round = reason in ("PAUSED", "RESUMED")
-    _open_deadline(row, stage, r["due_at"], same_round and row.open_deadlines.get(stage, [None, False])[1])
+    breached = reason in ("PAUSED", "RESUMED") and row.open_deadlines.get(stage, [None, False])[1]  # same round
+    _open_deadline(row, stage, r["due_at"], breached)
     return r["agency"], stage, reason.lower(), _join(r["deadline_id"], f"{r['working_days']} working days",
                                                      f"policy {r['policy_version']}")
 

@@ -152,6 +152,14 @@ def test_the_current_deadline_is_known_from_the_start_of_the_earliest_open_stage
     assert current() == (None, None, False, True)
 
 
+def test_a_clock_announced_after_the_complaint_ended_opens_no_deadline() -> None:
+    history = History()
+    c = history.submit().withdraw().set_deadline("VERIFICATION", "STARTED", START + timedelta(days=3))
+    c.warn("VERIFICATION", START + timedelta(days=3))
+    row = fold_all(history)[0].rows[c.complaint_id]
+    assert (row.deadline_stage, row.deadline_due_at, row.open_deadlines) == (None, None, {})
+
+
 def test_a_deadline_set_is_a_readable_timeline_entry() -> None:
     history = History()
     c = history.submit().verify().disposition("pemkab-74-04")
