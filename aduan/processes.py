@@ -32,7 +32,7 @@ class ProcessSpec:
 
 PROCESSES: list[ProcessSpec] = [
     ProcessSpec("channels-http", "channels.http:run",
-                "web/app API, SMS 1708 and social media hooks on ADUAN_HTTP_PORT -> intake topic",
+                "web/app API, SMS 1708 and social media hooks, Open311 on ADUAN_HTTP_PORT -> intake topic",
                 takes_reports=True, consumes=False),
     ProcessSpec("intake", "streams.intake:run", "intake topic -> one ComplaintSubmitted per report, or dead letter"),
     ProcessSpec("notify", "channels.notify:run", "reporter notifications -> SMS/email/social senders (outbox)"),
