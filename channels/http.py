@@ -87,7 +87,8 @@ class Channels:
         self.producer = producer
         self.clock = clock
 
-    async def _publish(self, report: dict[str, Any]) -> Receipt:
+    async def publish(self, report: dict[str, Any]) -> Receipt:
+        """Publish ``report`` to the intake topic; its receipt once the broker acknowledged it (else Unavailable)."""
         key, value = self.door.message(report)
         loop = asyncio.get_running_loop()
         done: asyncio.Future = loop.create_future()
@@ -120,7 +121,7 @@ class Channels:
         if report is None:
             self.door.refused("WEB")
             return _errors(422, errors)
-        receipt = await self._publish(report)
+        receipt = await self.publish(report)
         body = receipt.as_json() | {"status": "accepted", "message": accepted_text(receipt.tracking_id)}
         return web.json_response(body, status=202)
 
@@ -137,7 +138,7 @@ class Channels:
         if read.report is None:
             ignored("SMS", read.reason or "invalid")
             return web.json_response({"reply": read.reply, "tracking_id": None})
-        receipt = await self._publish(read.report)
+        receipt = await self.publish(read.report)
         return web.json_response({"reply": accepted_text(receipt.tracking_id), "tracking_id": receipt.tracking_id})
 
     async def mentions(self, request: web.Request) -> web.Response:
@@ -153,7 +154,7 @@ class Channels:
         if read.report is None:
             ignored("SOCIAL_MEDIA", read.reason or "invalid")
             return web.json_response({"outcome": "ignored", "tracking_id": None, "reason": read.reason})
-        receipt = await self._publish(read.report)
+        receipt = await self.publish(read.report)
         return web.json_response({"outcome": "accepted", "tracking_id": receipt.tracking_id, "reason": None},
                                  status=202)
 
