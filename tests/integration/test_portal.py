@@ -1,0 +1,112 @@
+"""The portal over plain HTTP on a scripted history: every page is valid HTML, bad input gets an Indonesian page
+with the right status and stores nothing, and a confidential report or an anonymous identity appears nowhere."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import html5lib
+import pytest
+
+from aduan.config import Settings
+from tests.integration.test_projection_scripted import SULAWESI_TENGGARA, project_all, publish
+from tests.portal_support import (ANONYMOUS_ID, ANONYMOUS_NAME, PUBLIC_ID, SECRET_ID, SECRET_TITLE, Visitor,
+                                  portal_history, start_portal)
+from tests.support import TopicReader
+
+PAGES = ["/", "/lapor", "/lacak", f"/lacak/{PUBLIC_ID}", f"/lacak/{ANONYMOUS_ID}", "/statistik",
+         "/statistik/provinsi/74", "/statistik/provinsi/73", "/laporan", "/laporan?wilayah=73&kategori=health",
+         "/laporan?halaman=2", "/laporan?status=RESOLVED"]
+
+
+@pytest.fixture
+def portal(settings: Settings, shared_topics, run_process, monkeypatch) -> Visitor:
+    publish(settings, portal_history().messages())
+    project_all(settings)
+    return Visitor(start_portal(run_process, settings, monkeypatch))
+
+
+def csrf_of(page: str) -> str:
+    return re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
+
+
+def form_of(visitor: Visitor) -> dict[str, str]:
+    """A complete, valid report as the empty form gives it (with its CSRF token and idempotency key)."""
+    page = visitor.get("/lapor")[1]
+    return {"csrf": csrf_of(page), "kunci": re.search(r'name="kunci" value="([0-9a-f]+)"', page).group(1),
+            "jenis": "complaint", "judul": "Jalan berlubang", "uraian": "Lubang besar di depan pasar sejak Senin.",
+            "kategori": "infrastructure.roads", "provinsi": "74", "kabupaten": "74.04", "kecamatan": "",
+            "email": "warga@example.id"}
+
+
+def test_every_page_is_valid_html_in_indonesian_and_hides_what_is_private(portal: Visitor) -> None:
+    parser = html5lib.HTMLParser(strict=True)
+    for path in PAGES:
+        status, page = portal.get(path)
+        assert status == 200, (path, page)
+        parser.parse(page)  # raises on any parse error
+        assert '<html lang="id">' in page
+        assert SECRET_ID not in page and SECRET_TITLE not in page, path
+        assert ANONYMOUS_NAME not in page and "budi@example.id" not in page and "+6281234567890" not in page, path
+    assert '<label for="judul">' in portal.get("/lapor")[1]
+
+
+def test_a_confidential_report_and_an_unknown_one_get_the_same_not_found_page(portal: Visitor) -> None:
+    secret_status, secret = portal.get(f"/lacak/{SECRET_ID}")
+    unknown_status, unknown = portal.get("/lacak/ZZZZZ-ZZZZZ")
+    assert (secret_status, unknown_status) == (404, 404)
+    assert secret.replace(SECRET_ID, "X") == unknown.replace("ZZZZZ-ZZZZZ", "X") and SECRET_TITLE not in secret
+    status, page = portal.get("/lacak/UUUU!-LLLLL")
+    assert status == 400 and "Nomor lacak tidak valid" in page
+    assert portal.get(f"/lacak/{PUBLIC_ID.lower()}")[0] == 200  # typed in lower case: redirected to the page
+
+
+def test_the_province_table_and_its_csv_list_every_regency_with_zeros(portal: Visitor) -> None:
+    status, page = portal.get("/statistik/provinsi/74")
+    assert status == 200
+    cells = dict(re.findall(r'<th scope="row">([^<]+)</th><td>([^<]+)</td><td>([^<]+)</td>', page)[i][0::2]
+                 for i in range(17))
+    assert cells["Kabupaten Buton"] == "54" and cells["Kabupaten Kolaka"] == "29" and cells["Kota Kendari"] == "16"
+    assert cells["Kabupaten Konawe Kepulauan"] == "0"
+    status, text = portal.get("/statistik/provinsi/74.csv")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert status == 200 and sorted(r["regency_code"] for r in rows) == SULAWESI_TENGGARA
+    for name in ("provinsi", "instansi", "tahap-instansi", "kategori", "harian"):
+        assert portal.get(f"/statistik/{name}.csv")[0] == 200, name
+    assert portal.get("/statistik/provinsi/99")[0] == 404 and portal.get("/statistik/planet.csv")[0] == 404
+
+
+def test_bad_posts_get_an_indonesian_page_with_the_right_status_and_store_nothing(portal: Visitor,
+                                                                                  settings: Settings) -> None:
+    intake = TopicReader(settings, f"{settings.topic_prefix}.intake")
+    valid = form_of(portal)
+    status, page = portal.post("/lapor", {**valid, "csrf": "0" * 64})
+    assert status == 403 and "Formulir tidak sah" in page
+    status, page = portal.post("/lapor", {**valid, "uraian": "x" * 70_000})
+    assert status == 413 and "terlalu besar" in page
+    status, page = portal.post("/lapor", {}, content_type="application/json", data=b'{"judul": 1}')
+    assert status == 415
+    status, page = portal.post("/lapor", {**valid, "provinsi": "99", "kabupaten": "", "kategori": "astrology",
+                                          "judul": "ab", "email": "", "lintang": "utara", "bujur": "1"})
+    assert status == 422
+    for said in ("Kode wilayah &#39;99&#39; tidak dikenal", "Kategori &#39;astrology&#39; tidak dikenal",
+                 "Tulis judul 3-200 karakter", "Isi lintang", "Cantumkan email"):
+        assert said in page, said
+    assert 'value="ab"' in page and 'value="utara"' in page  # what was typed is kept
+    status, page = portal.get("/laporan?wilayah=99&halaman=x")
+    assert status == 400 and "Wilayah tidak dikenal" in page
+    assert intake.poll() == []
+    intake.close()
+
+
+def test_a_resubmitted_form_makes_one_report_with_one_tracking_id(portal: Visitor, settings: Settings) -> None:
+    intake = TopicReader(settings, f"{settings.topic_prefix}.intake")
+    valid = form_of(portal)
+    answers = [portal.post("/lapor", valid) for _ in range(2)]
+    ids = [re.search(r'id="nomor-lacak">([0-9A-Z-]+)<', page).group(1) for _, page in answers]
+    assert [status for status, _ in answers] == [200, 200] and ids[0] == ids[1]
+    keys = {m.key for m in intake.wait_for_count(2)}
+    assert len(keys) == 1  # the same delivery twice: the intake processor records one complaint
+    intake.close()
