@@ -9,7 +9,6 @@ import shutil
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 from typing import Callable
 
 import pytest
@@ -78,7 +77,7 @@ def fetch(url: str, data: bytes | None = None, content_type: str = "application/
         return 0, repr(error)
 
 
-def chromium_driver(screenshots: Path):
+def chromium_driver():
     """A headless Chromium under selenium, with the system chromedriver; skips where they cannot be installed."""
     driver_path = shutil.which("chromedriver")
     if driver_path is None or not os.path.exists(CHROMIUM):
@@ -92,5 +91,4 @@ def chromium_driver(screenshots: Path):
                      "--lang=id", "--disable-extensions", "--no-first-run"):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    screenshots.mkdir(parents=True, exist_ok=True)
     return webdriver.Chrome(service=Service(executable_path=driver_path), options=options)

@@ -71,6 +71,7 @@ def _up_env(home) -> dict[str, str]:
     env.update(ADUAN_HOME=str(home), ADUAN_EMBEDDED_BROKER_PORT=str(free_port()),
                ADUAN_EMBEDDED_POSTGRES_PORT=str(free_port()), ADUAN_METRICS_PORT=str(free_port()),
                ADUAN_HTTP_PORT=str(free_port()), ADUAN_READ_API_PORT=str(free_port()), ADUAN_SESSION_TIMEOUT_MS="3000")
+    env.update(ADUAN_PORTAL_PORT=str(free_port()))
     return env
 
 
@@ -86,6 +87,7 @@ def test_aduan_up_starts_the_embedded_stack_refuses_a_second_one_and_stops_clean
         assert up.poll() is None, "".join(lines)
         output = "".join(lines)
         assert "embedded tansu" in output and "postgresql  embedded" in output
+        assert f"portal      http://127.0.0.1:{env['ADUAN_PORTAL_PORT']}/" in output
         children = psutil.Process(up.pid).children(recursive=True)
 
         second = subprocess.run([sys.executable, "-m", "aduan.cli", "up"], env=env, capture_output=True,
