@@ -123,6 +123,7 @@ def test_a_report_through_the_form_is_tracked_to_its_agency(settings, shared_top
     page.submit()
     tracking_id = wait_for(lambda: page.driver.find_elements(By.ID, "nomor-lacak"), 30, "the receipt")[0].text
     assert len(tracking_id) == 11 and tracking_id[5] == "-"
+    token = page.text("#token-pelapor")
     page.screenshot("diterima")
 
     def shown(status: str) -> bool:
@@ -139,6 +140,20 @@ def test_a_report_through_the_form_is_tracked_to_its_agency(settings, shared_top
     assert "WITA" in page.text(".riwayat") and "Didisposisikan ke instansi" in page.text(".riwayat")
     assert "Siti Aminah" not in page.driver.page_source and "siti@example.id" not in page.driver.page_source
     page.screenshot("lacak")
+
+    for action in (["acknowledge"], ["follow-up", "--text", "Jam buka dipulihkan"]):
+        act = run_process("agency", "act", "pemkab-74-04", action[0], tracking_id, *action[1:])
+        assert act.wait(120).startswith("accepted"), act.output()
+    wait_for(lambda: shown("Sudah ditindaklanjuti"), 60, "the agency's follow-up on the track page")
+    for given, said in (("bukan-token-saya", "Token pelapor tidak cocok"), (token, "Diterima")):
+        page.type("token-informasi", given)
+        page.type("teks-informasi", "Puskesmas tutup lagi hari Rabu")
+        page.documents.add(page.base + f"/lacak/{tracking_id}/informasi")
+        page.driver.find_element(By.CSS_SELECTOR, "form[action$='/informasi'] button").click()
+        assert said in wait_for(lambda: page.driver.find_elements(By.ID, "pemberitahuan"), 30, "the outcome")[0].text
+    wait_for(lambda: shown("Sedang diproses instansi"), 60, "the added information on the track page")
+    assert "Puskesmas tutup lagi hari Rabu" in page.text(".riwayat")
+    page.screenshot("lacak-pelapor")
     assert page.console_errors() == []
 
 
