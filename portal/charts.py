@@ -7,10 +7,10 @@ from typing import Sequence
 
 from portal.wording import Number, angka
 
-WIDTH = 600  # of a horizontal chart, in SVG units (the page scales it to the screen)
+WIDTH = 420  # of a horizontal chart, in SVG units (the page scales it to the screen)
 ROW = 22  # height of one horizontal bar's row
-LABEL_WIDTH = 250  # kept left of the bars for their labels
-VALUE_WIDTH = 60  # kept right of the longest bar for its value
+LABEL_WIDTH = 195  # kept left of the bars for their labels
+VALUE_WIDTH = 45  # kept right of the longest bar for its value
 DAY_WIDTH = 12  # width of one day's column
 
 

@@ -51,6 +51,21 @@ def test_every_page_is_valid_html_in_indonesian_and_hides_what_is_private(portal
         assert SECRET_ID not in page and SECRET_TITLE not in page, path
         assert ANONYMOUS_NAME not in page and "budi@example.id" not in page and "+6281234567890" not in page, path
     assert '<label for="judul">' in portal.get("/lapor")[1]
+    for path, status in (("/lacak/ZZZZZ-ZZZZZ", 404), ("/lacak/UUUU!", 400), ("/tidak-ada", 404),
+                         ("/laporan?halaman=0", 400)):
+        answer = portal.get(path)
+        assert answer[0] == status, path
+        parser.parse(answer[1])
+
+
+def test_without_javascript_the_form_lists_the_regencies_and_districts_of_the_choice(portal: Visitor) -> None:
+    fields = {**form_of(portal), "provinsi": "74", "kabupaten": "", "langkah": "wilayah"}
+    status, page = portal.post("/lapor", fields)
+    assert status == 200 and '<option value="74.04">Kabupaten Buton</option>' in page and "galat" not in page
+    status, page = portal.post("/lapor", {**fields, "kabupaten": "74.04"})
+    assert status == 200 and '<option value="74.04" selected>' in page and 'value="74.04.11"' in page
+    assert 'value="Jalan berlubang"' in page  # the rest of the form is kept
+    html5lib.HTMLParser(strict=True).parse(page)
 
 
 def test_a_confidential_report_and_an_unknown_one_get_the_same_not_found_page(portal: Visitor) -> None:

@@ -179,4 +179,9 @@ def test_statistics_show_the_scripted_history_and_no_page_shows_a_confidential_r
     page.screenshot("lacak-rahasia")
     page.open("/statistik")
     page.screenshot("statistik")
+    page.driver.set_window_size(390, 844)  # a phone: nothing wider than the screen
+    for path in ("/statistik", "/statistik/provinsi/74", "/lapor", f"/lacak/{PUBLIC_ID}"):
+        page.open(path)
+        assert page.driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth"), path
+        page.screenshot("ponsel" + path.replace("/", "-"))
     assert page.console_errors() == []
