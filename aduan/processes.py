@@ -43,7 +43,7 @@ PROCESSES: list[ProcessSpec] = [
                 "complaint log -> read models in PostgreSQL (status, timeline, statistics), exactly once"),
     ProcessSpec("read-api", "projections.http:run",
                 "read models over HTTP on ADUAN_READ_API_PORT (default 8081): status, stats, healthz"),
-    ProcessSpec("portal", "portal.app:run", "public website on ADUAN_PORTAL_PORT (default 8082): submit, track, statistics"),
+    ProcessSpec("portal", "portal.app:run", "public website on ADUAN_PORTAL_PORT (default 8082): report, track, stats"),
 ]
 
 DEMO = ProcessSpec("demo", "aduan.demo:run", "paced synthetic complaints and agencies answering (aduan up --demo)")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from channels.web import REPORT_TYPES as WEB_REPORT_TYPES
+
 REPORT_TYPES = {"complaint": "Pengaduan", "aspiration": "Aspirasi", "information_request": "Permintaan informasi"}
-REPORT_TYPE_VALUES = {"COMPLAINT": "complaint", "ASPIRATION": "aspiration", "INFORMATION_REQUEST": "information_request"}
+REPORT_TYPE_VALUES = {value: name for name, value in WEB_REPORT_TYPES.items()}  # COMPLAINT -> complaint
 STAGES = {"VERIFICATION": "Verifikasi", "FIRST_RESPONSE": "Tanggapan pertama", "FOLLOW_UP": "Tindak lanjut",
           "CLOSURE": "Penutupan"}
 
