@@ -9,6 +9,7 @@ import shutil
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import datetime, timezone
 from typing import Callable
 
 import pytest
@@ -24,13 +25,14 @@ CHROMIUM = "/usr/bin/chromium"
 PUBLIC_ID, SECRET_ID, ANONYMOUS_ID = "K7Q2M-9XH4D", "R4HAS-1A000", "ANNM0-00001"
 SECRET_TITLE = "Pungli di kantor kelurahan Bontoala"
 ANONYMOUS_NAME = "Budi Santoso"
+DUE = datetime(2026, 3, 9, 9, 0, tzinfo=timezone.utc)  # 17:00 WITA in Makassar
 
 
 def portal_history() -> History:
     """The scripted Sulawesi Tenggara history, plus a public, a confidential and an anonymous report in Makassar."""
     history, _ = scripted_history()
     history.submit("73.71", "health", title="Puskesmas Kassi-Kassi tutup siang hari", tracking_id=PUBLIC_ID
-                   ).verify("health", "73.71").disposition("pemkot-73-71").acknowledge()
+                   ).verify("health", "73.71").disposition("pemkot-73-71").acknowledge().warn("FOLLOW_UP", DUE)
     history.submit("73.71", "health", title=SECRET_TITLE, tracking_id=SECRET_ID, confidential=True)
     history.submit("73.71", "health", title="Lampu jalan mati di Jl. Veteran", tracking_id=ANONYMOUS_ID,
                    anonymous=True)

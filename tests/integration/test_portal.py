@@ -78,6 +78,14 @@ def test_a_confidential_report_and_an_unknown_one_get_the_same_not_found_page(po
     assert portal.get(f"/lacak/{PUBLIC_ID.lower()}")[0] == 200  # typed in lower case: redirected to the page
 
 
+def test_the_track_page_shows_the_agency_and_the_deadline_in_local_time(portal: Visitor) -> None:
+    status, page = portal.get(f"/lacak/{PUBLIC_ID}")
+    assert status == 200 and '<dd id="instansi">Pemerintah Kota Makassar</dd>' in page
+    assert "Batas waktu tahap tindak lanjut</dt><dd id=\"batas-waktu\">2026-03-09 17:00 WITA" in page
+    assert re.search(r'<time datetime="2026-03-02T0[0-9]:[0-9:]+\+00:00">2026-03-02 [01][0-9]:[0-9]{2} WITA</time>',
+                     page) and "Diterima oleh instansi" in page  # the timeline, in WITA (UTC+8)
+
+
 def test_the_province_table_and_its_csv_list_every_regency_with_zeros(portal: Visitor) -> None:
     status, page = portal.get("/statistik/provinsi/74")
     assert status == 200
