@@ -17,6 +17,7 @@ from typing import Any, Awaitable, Callable
 
 import jinja2
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from aduan import kafka
 from aduan.clock import Clock, clock_from_env
@@ -106,7 +107,11 @@ class Portal:
         """The posted form's fields, once its type, size and CSRF token are right (else an HTTP error)."""
         if request.content_type not in FORM_TYPES:
             raise web.HTTPUnsupportedMediaType()
-        fields = {name: value for name, value in (await request.post()).items() if isinstance(value, str)}
+        try:
+            posted = await request.post()
+        except (ValueError, HttpProcessingError):  # not UTF-8, a broken multipart body: unreadable, nothing stored
+            raise web.HTTPBadRequest() from None
+        fields = {name: value for name, value in posted.items() if isinstance(value, str)}
         if not self.csrf.valid(request, fields.get(FIELD, "")):
             raise web.HTTPForbidden()
         return fields

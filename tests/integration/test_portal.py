@@ -111,6 +111,10 @@ def test_bad_posts_get_an_indonesian_page_with_the_right_status_and_store_nothin
     assert status == 413 and "terlalu besar" in page
     status, page = portal.post("/lapor", {}, content_type="application/json", data=b'{"judul": 1}')
     assert status == 415
+    for content_type, body in (("multipart/form-data", b"x"), ("multipart/form-data; boundary=b", b"--b\r\nx"),
+                               ("application/x-www-form-urlencoded", b"\xff\xfe=%zz")):
+        status, page = portal.post("/lapor", {}, content_type=content_type, data=body)
+        assert status == 400 and "Permintaan tidak valid" in page, content_type
     status, page = portal.post("/lapor", {**valid, "provinsi": "99", "kabupaten": "", "kategori": "astrology",
                                           "judul": "ab", "email": "", "lintang": "utara", "bujur": "1"})
     assert status == 422
@@ -130,6 +134,7 @@ def test_a_resubmitted_form_makes_one_report_with_one_tracking_id(portal: Visito
     answers = [portal.post("/lapor", valid) for _ in range(2)]
     ids = [re.search(r'id="nomor-lacak">([0-9A-Z-]+)<', page).group(1) for _, page in answers]
     assert [status for status, _ in answers] == [200, 200] and ids[0] == ids[1]
+    html5lib.HTMLParser(strict=True).parse(answers[0][1])
     keys = {m.key for m in intake.wait_for_count(2)}
     assert len(keys) == 1  # the same delivery twice: the intake processor records one complaint
     intake.close()
