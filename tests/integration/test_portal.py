@@ -6,12 +6,15 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import datetime, timezone
 
 import html5lib
 import pytest
 
 from aduan.config import Settings
-from tests.integration.test_projection_scripted import SULAWESI_TENGGARA, project_all, publish
+from aduan.clock import CLOCK_FILE_ENV, FileClock
+from portal.wording import angka
+from tests.integration.test_projection_scripted import SULAWESI_TENGGARA, project_all, publish, query
 from tests.portal_support import (ANONYMOUS_ID, ANONYMOUS_NAME, PUBLIC_ID, SECRET_ID, SECRET_TITLE, Visitor,
                                   portal_history, start_portal)
 from tests.support import TopicReader
@@ -25,6 +28,9 @@ PAGES = ["/", "/lapor", "/lacak", f"/lacak/{PUBLIC_ID}", f"/lacak/{ANONYMOUS_ID}
 def portal(settings: Settings, shared_topics, run_process, monkeypatch) -> Visitor:
     publish(settings, portal_history().messages())
     project_all(settings)
+    clock = settings.home / "clock"
+    FileClock(clock).set(datetime(2026, 3, 20, 12, 0, tzinfo=timezone.utc))  # the month of the scripted history
+    monkeypatch.setenv(CLOCK_FILE_ENV, str(clock))
     return Visitor(start_portal(run_process, settings, monkeypatch))
 
 
@@ -41,7 +47,7 @@ def form_of(visitor: Visitor) -> dict[str, str]:
             "email": "warga@example.id"}
 
 
-def test_every_page_is_valid_html_in_indonesian_and_hides_what_is_private(portal: Visitor) -> None:
+def test_every_page_is_valid_html_in_indonesian_and_hides_what_is_private(portal: Visitor, settings: Settings) -> None:
     parser = html5lib.HTMLParser(strict=True)
     for path in PAGES:
         status, page = portal.get(path)
@@ -51,6 +57,12 @@ def test_every_page_is_valid_html_in_indonesian_and_hides_what_is_private(portal
         assert SECRET_ID not in page and SECRET_TITLE not in page, path
         assert ANONYMOUS_NAME not in page and "budi@example.id" not in page and "+6281234567890" not in page, path
     assert '<label for="judul">' in portal.get("/lapor")[1]
+    (total,), (median,) = [list(row.values()) for row in query(
+        settings, "SELECT sum(complaints) FROM projection.stats_by_day UNION ALL "
+                  "SELECT first_response_median_hours FROM projection.stats_summary")]
+    home = portal.get("/")[1]
+    assert f"<dt>Laporan bulan ini</dt><dd>{total}</dd>" in home
+    assert f"<dd>{angka(median, 1)} jam</dd>" in home
     for path, status in (("/lacak/ZZZZZ-ZZZZZ", 404), ("/lacak/UUUU!", 400), ("/tidak-ada", 404),
                          ("/laporan?halaman=0", 400)):
         answer = portal.get(path)
