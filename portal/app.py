@@ -122,7 +122,7 @@ class Portal:
         """GET /."""
         month = self.clock.now().astimezone(WIB).date().replace(day=1)
         counters = await self.models.run(lambda conn: reads.counters(conn, month))
-        return self.page(request, "beranda.html", counters=counters, types=REPORT_TYPES)
+        return self.page(request, "beranda.html", counters=counters)
 
     async def reports(self, request: web.Request) -> web.Response:
         """GET /laporan?wilayah=74&kategori=health&status=RESOLVED&halaman=2."""
@@ -134,12 +134,12 @@ class Portal:
             (wanted.region is not None and not self.regions.is_valid(wanted.region), "Wilayah tidak dikenal."),
             (wanted.category is not None and wanted.category not in dict(self.categories), "Kategori tidak dikenal."),
             (wanted.status is not None and wanted.status not in STATUS_LABELS, "Status tidak dikenal."),
-            (not page.isdigit() or not 1 <= int(page) <= 10_000, "Nomor halaman tidak valid."),
+            (not page.isdecimal() or not 1 <= int(page) <= 10_000, "Nomor halaman tidak valid."),
         ] if bad]
         rows, more = ([], False) if problems else await self.models.run(
             lambda conn: reads.public_reports(conn, wanted, int(page)))
         return self.page(request, "laporan.html", 400 if problems else 200, rows=rows, more=more, wanted=wanted,
-                         page=int(page) if page.isdigit() else 1, problems=problems, categories=self.categories,
+                         page=int(page) if page.isdecimal() else 1, problems=problems, categories=self.categories,
                          provinces=self.regions.at_level(RegionLevel.PROVINCE), statuses=STATUS_LABELS)
 
     # --- submit ----------------------------------------------------------------------------------------------------
