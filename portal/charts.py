@@ -12,6 +12,7 @@ ROW = 22  # height of one horizontal bar's row
 LABEL_WIDTH = 195  # kept left of the bars for their labels
 VALUE_WIDTH = 45  # kept right of the longest bar for its value
 DAY_WIDTH = 12  # width of one day's column
+LABEL_HEIGHT = 16  # below the columns, for the first and last day
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,10 @@ def horizontal(title: str, items: Sequence[tuple[str, Number | None]]) -> Chart:
     return Chart(title, WIDTH, max(len(items), 1) * ROW, bars, True)
 
 
-def columns(title: str, items: Sequence[tuple[str, int]], height: float = 120) -> Chart:
-    """One column per item (a day), left to right, tallest for the largest value."""
+def columns(title: str, items: Sequence[tuple[str, int]], slots: int, height: float = 120) -> Chart:
+    """One column per item (a day), the last at the right of ``slots`` places, tallest for the largest value."""
     top = max((v for _, v in items), default=0) or 1
-    bars = [Bar(label, _text(value), i * DAY_WIDTH + 1, height - value / top * height, DAY_WIDTH - 2,
+    start = max(slots - len(items), 0)
+    bars = [Bar(label, _text(value), (start + i) * DAY_WIDTH + 1, height - value / top * height, DAY_WIDTH - 2,
                 value / top * height) for i, (label, value) in enumerate(items)]
-    return Chart(title, max(len(items), 1) * DAY_WIDTH, height, bars, False)
+    return Chart(title, max(slots, len(items)) * DAY_WIDTH, height + LABEL_HEIGHT, bars, False)

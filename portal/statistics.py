@@ -106,6 +106,6 @@ def _days(table: StatsTable) -> Section:
     rows = _dicts(table)[-CHART_DAYS:]
     return Section("harian", "Laporan per hari",
                    columns("Jumlah laporan per hari (31 hari terakhir)",
-                           [(f"{r['day']:%d-%m-%Y}", r["complaints"]) for r in rows]),
+                           [(f"{r['day']:%d-%m-%Y}", r["complaints"]) for r in rows], CHART_DAYS),
                    ["Tanggal", "Laporan"], [[f"{r['day']:%d-%m-%Y}", angka(r["complaints"])] for r in rows],
                    "/statistik/harian.csv", "Tanggal menurut waktu setempat wilayah laporan.")

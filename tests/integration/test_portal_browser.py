@@ -179,6 +179,9 @@ def test_statistics_show_the_scripted_history_and_no_page_shows_a_confidential_r
     page.screenshot("lacak-rahasia")
     page.open("/statistik")
     page.screenshot("statistik")
+    for section in ("instansi", "kategori", "harian"):
+        page.driver.execute_script("arguments[0].scrollIntoView()", page.driver.find_element(By.ID, section))
+        page.screenshot(f"statistik-{section}")
     page.driver.set_window_size(390, 844)  # a phone: nothing wider than the screen
     for path in ("/statistik", "/statistik/provinsi/74", "/lapor", f"/lacak/{PUBLIC_ID}"):
         page.open(path)
