@@ -31,6 +31,7 @@ from channels.tracking import normalise_tracking_id
 from channels.web import read_complaint
 from portal import form, reads, reporter, statistics
 from portal.csrf import FIELD, Csrf
+from portal.metrics import PORTAL_REQUESTS
 from portal.wording import REPORT_TYPES, STAGES, angka, persen, report_type
 from projections.http import ReadModels, metrics, serve_until_stopped
 from projections.status import EVENT_LABELS, STATUS_LABELS, find_complaint, local_time
@@ -271,15 +272,21 @@ _BAD_ID = ("Nomor lacak tidak valid: 10 huruf/angka seperti K7Q2M-9XH4D (tanpa h
 def _error_pages(portal: Portal) -> Callable:
     @web.middleware
     async def error_pages(request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Every error as an Indonesian page, never a stack trace; every answer counted by route."""
+        resource = request.match_info.route.resource
+        route = resource.canonical if resource is not None else "unmatched"
         try:
-            return await handler(request)
+            response = await handler(request)
         except web.HTTPException as exc:
             if exc.status < 400:
+                PORTAL_REQUESTS.labels(route=route, status=str(exc.status)).inc()
                 raise
-            return portal.error(request, exc.status)
-        except Exception:  # never a stack trace to a visitor: the log has it
+            response = portal.error(request, exc.status)
+        except Exception:  # the log has the trace
             log.exception("portal page %s failed", request.path)
-            return portal.error(request, 500)
+            response = portal.error(request, 500)
+        PORTAL_REQUESTS.labels(route=route, status=str(response.status)).inc()
+        return response
     return error_pages
 
 

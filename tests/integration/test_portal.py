@@ -136,6 +136,9 @@ def test_bad_posts_get_an_indonesian_page_with_the_right_status_and_store_nothin
     assert 'value="ab"' in page and 'value="utara"' in page  # what was typed is kept
     status, page = portal.get("/laporan?wilayah=99&halaman=x")
     assert status == 400 and "Wilayah tidak dikenal" in page
+    metrics = portal.get("/metrics")[1]
+    assert 'aduan_portal_requests_total{route="/lapor",status="403"} 1.0' in metrics
+    assert 'aduan_portal_requests_total{route="/lapor",status="422"} 1.0' in metrics
     assert intake.poll() == []
     intake.close()
 
