@@ -119,6 +119,8 @@ def test_bad_posts_get_an_indonesian_page_with_the_right_status_and_store_nothin
     valid = form_of(portal)
     status, page = portal.post("/lapor", {**valid, "csrf": "0" * 64})
     assert status == 403 and "Formulir tidak sah" in page
+    status, page = portal.post(f"/lacak/{PUBLIC_ID}/informasi", {"token": "t", "teks": "x", "kunci": "k" * 20})
+    assert status == 403 and "Formulir tidak sah" in page
     status, page = portal.post("/lapor", {**valid, "uraian": "x" * 70_000})
     assert status == 413 and "terlalu besar" in page
     status, page = portal.post("/lapor", {}, content_type="application/json", data=b'{"judul": 1}')
