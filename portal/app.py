@@ -324,7 +324,7 @@ async def serve(settings: Settings) -> None:
                               settings)
     models.close()
     sender.close()
-    await loop.run_in_executor(None, producer.close)
+    await loop.run_in_executor(None, portal.publisher.producer.close)
 
 
 def run(settings: Settings) -> None:
