@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -232,3 +233,17 @@ def test_a_full_log_disk_refuses_reports_with_503_and_processing_resumes_when_sp
         _exactly_once_on_log_and_read_model(up, before + accepted)
     finally:
         assert up.stop() == 0, up.output()
+
+
+def test_an_object_store_port_already_taken_is_one_clear_line_and_nothing_is_left_running(home):
+    env = up_environment(home)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", int(env["ADUAN_EMBEDDED_OBJECT_STORE_PORT"])))
+        taken.listen()
+        refused = subprocess.run([sys.executable, "-m", "aduan.cli", "up"], env=env, capture_output=True, text=True,
+                                 timeout=120)
+    assert refused.returncode == 1
+    assert "Traceback" not in refused.stderr
+    assert f"port {env['ADUAN_EMBEDDED_OBJECT_STORE_PORT']}" in refused.stderr
+    assert "ADUAN_EMBEDDED_OBJECT_STORE_PORT" in refused.stderr
+    assert not [p for p in psutil.process_iter(["cmdline"]) if str(home) in " ".join(p.info["cmdline"] or [])]
