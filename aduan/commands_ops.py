@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from aduan import health, log_guard, stack
 from aduan.config import Settings
+from aduan.processes import PROCESSES
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -75,11 +76,12 @@ def _health(args: argparse.Namespace, settings: Settings) -> int:
 
 def _offsets_check(args: argparse.Namespace, settings: Settings) -> int:
     if settings.kafka_bootstrap and settings.database_url:  # configured, or a running `aduan up`
-        name = log_guard.verify(settings)
+        name = log_guard.verify(settings, adopt=False)
     else:
         with stack.infrastructure(settings, print) as (settings, _):
-            name = log_guard.verify(settings)
-    print(f"ok: the stored offsets belong to log {name} and none is beyond its end")
+            name = log_guard.verify(settings, adopt=False)
+    print(f"ok: the stored offsets belong to log {name} and none is beyond its end" if name else
+          "ok: no log named yet (the database adopts the broker's log when `aduan up` or a processor starts)")
     return 0
 
 
@@ -89,7 +91,8 @@ def _offsets_reset(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     with stack.infrastructure(settings, print) as (settings, _):
         stack.prepare(settings, print)
-        name = log_guard.reset_to_log_start(settings)
+        name = log_guard.reset_to_log_start(settings, [f"{settings.topic_prefix}-{process.name}"
+                                                        for process in PROCESSES if process.consumes])
     print(f"offsets reset: every processor reads log {name} from its start when started again; the read models "
           "are stale: start the stack (`aduan up`) and run `aduan projections rebuild`")
     return 0

@@ -35,7 +35,7 @@ MAX_COMMIT_AGE_ENV = "ADUAN_HEALTH_MAX_COMMIT_AGE_SECONDS"
 MAX_LAG_ENV = "ADUAN_HEALTH_MAX_LAG_MESSAGES"
 LAST_COMMIT_METRIC = "aduan_last_commit_timestamp_seconds"
 LAG_METRIC = "aduan_consumer_lag_messages"
-LOG_MISMATCH_METRIC = "aduan_log_mismatch"
+LOG_MISMATCH_METRIC = "aduan_log_mismatch_offsets"
 # The projector reports its lag per partition in its own gauge, without a processor label.
 PROJECTION_LAG_METRIC, PROJECTOR = "aduan_projection_lag_events", "projector"
 
@@ -91,8 +91,8 @@ def progress(families: Iterable[Metric]) -> list[Progress]:
             if sample.name == LOG_MISMATCH_METRIC and sample.value:
                 labels = sample.labels
                 refused.setdefault(labels["processor"], []).append(
-                    f"{labels['topic']} partition {labels['partition']}: stored next offset "
-                    f"{labels['stored_offset']} is beyond the log's end {labels['log_end_offset']}")
+                    f"{labels['topic']} partition {labels['partition']}: its stored next offset is "
+                    f"{int(sample.value)} beyond the log's end")
                 continue
             if sample.name == PROJECTION_LAG_METRIC:
                 lags[PROJECTOR] = lags.get(PROJECTOR, 0) + int(sample.value)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Mapping
 
+import psycopg2.errors
 import psycopg2.extensions
 from kafka import TopicPartition
 
@@ -47,7 +48,7 @@ class LogMismatch(RuntimeError):
     """The log is not the one the stored offsets belong to; nothing may be skipped or handled."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class OffsetsBeyondLog(LogMismatch):
     """A consumer stored a next offset beyond the end of a partition of the log."""
 
@@ -64,16 +65,34 @@ class OffsetsBeyondLog(LogMismatch):
 
     def export(self) -> None:
         """Show the refusal in the metrics (``aduan health`` reads them) and in the log."""
-        LOG_MISMATCH.labels(processor=self.consumer, topic=self.topic, partition=str(self.partition),
-                            stored_offset=str(self.stored), log_end_offset=str(self.log_end)).set(1)
+        LOG_MISMATCH.labels(processor=self.consumer, topic=self.topic, partition=str(self.partition)).set(
+            self.stored - self.log_end)
         log.error("%s", self)
 
 
+def clear_refusals() -> None:
+    """A batch went through: this process refuses nothing any more."""
+    LOG_MISMATCH.clear()
+
+
+Partitions = Iterable[tuple[str, int]]
+LogEnds = Callable[[Partitions], Mapping[tuple[str, int], int]]
+
+
 def refuse_beyond_log(consumer: str, stored: Mapping[tuple[str, int], int],
-                      highwaters: Mapping[tuple[str, int], int]) -> None:
+                      highwaters: Mapping[tuple[str, int], int], confirm: LogEnds | None = None) -> None:
     """Raise :class:`OffsetsBeyondLog` for the first partition whose stored next offset is above its high-water
-    mark; partitions without a known high-water mark are not judged."""
-    for (topic, partition), offset in sorted(stored.items()):
+    mark; partitions without a known high-water mark are not judged.
+
+    The marks a batch was fetched with can be older than the stored offsets in one legitimate case: another worker
+    took the partition in a rebalance and moved on. ``confirm`` (fresh marks from a new fetch) rules that out
+    before anything is refused.
+    """
+    suspects = {tp: offset for tp, offset in stored.items()
+                if highwaters.get(tp) is not None and offset > highwaters[tp]}
+    if suspects and confirm is not None:
+        highwaters = confirm(sorted(suspects))
+    for (topic, partition), offset in sorted(suspects.items()):
         end = highwaters.get((topic, partition))
         if end is not None and offset > end:
             raise OffsetsBeyondLog(consumer, topic, partition, offset, end)
@@ -87,6 +106,8 @@ def read_log_name(settings: Settings) -> str | None:
     topic = Topics(settings.topic_prefix).log_identity
     consumer = kafka.consumer(settings, None)
     try:
+        if not consumer.partitions_for_topic(topic):
+            raise RuntimeError(f"the topic {topic} is missing on {settings.kafka_bootstrap}: run `aduan topics ensure`")
         tp = TopicPartition(topic, 0)
         consumer.assign([tp])
         consumer.seek_to_beginning(tp)
@@ -144,9 +165,9 @@ def stale_notice(since: datetime) -> str:
             "`aduan projections rebuild`")
 
 
-def mark_read_models_current(cur: psycopg2.extensions.cursor) -> None:
+def mark_read_models_current(cur: psycopg2.extensions.cursor, prefix: str) -> None:
     """A rebuild replayed the whole log: the read models are current again."""
-    cur.execute("UPDATE log_identity SET read_models_stale_since = NULL")
+    cur.execute("UPDATE log_identity SET read_models_stale_since = NULL WHERE topic_prefix = %s", (prefix,))
 
 
 # --- stored offsets against the log ---------------------------------------------------------------------------
@@ -191,20 +212,24 @@ def fetched_highwaters(settings: Settings, partitions: Iterable[tuple[str, int]]
         consumer.close()
 
 
-def verify(settings: Settings, say: Callable[[str], None] = lambda _: None) -> str:
+def verify(settings: Settings, say: Callable[[str], None] = lambda _: None, *, adopt: bool = True) -> str | None:
     """Check that the stored offsets belong to the broker's log and none is beyond its end; returns the log's name.
 
-    A fresh database adopts the log (writing its identity record first if the log has none). Raises
-    :class:`LogMismatch` saying what differs and what to do.
+    With ``adopt``, a database that recorded no log yet adopts the broker's (whose identity record is written first
+    if it has none); without, nothing is written and the name may be None. Raises :class:`LogMismatch` saying what
+    differs and what to do.
     """
     prefix = settings.topic_prefix
-    name_on_log = read_log_name(settings)
     conn = db.connect(settings)
     try:
-        with conn.cursor() as cur:
-            recorded = recorded_log_name(cur, prefix)
-            offsets = stored_offsets(cur)
+        try:
+            with conn.cursor() as cur:  # the database first: a process adopting the log at the same time is seen
+                recorded = recorded_log_name(cur, prefix)
+                offsets = stored_offsets(cur)
+        except psycopg2.errors.UndefinedTable:
+            raise RuntimeError("the database has no log_identity or offset tables yet: run `aduan migrate`") from None
         conn.rollback()
+        name_on_log = read_log_name(settings)
         if recorded is not None and name_on_log != recorded:
             found = f"log {name_on_log}" if name_on_log else "a log with no identity record (a new, empty log)"
             raise LogMismatch(f"the database's offsets belong to log {recorded}, but the broker at "
@@ -215,9 +240,8 @@ def verify(settings: Settings, say: Callable[[str], None] = lambda _: None) -> s
                 refuse_beyond_log(consumer, stored, highwaters)
             except OffsetsBeyondLog as exc:
                 raise LogMismatch(str(exc)) from None
-        if name_on_log is None:
-            name_on_log = write_log_name(settings)
-        if recorded is None:
+        if recorded is None and adopt:
+            name_on_log = name_on_log or write_log_name(settings)
             with conn.cursor() as cur:
                 record_log_name(cur, prefix, name_on_log)
             conn.commit()
@@ -227,10 +251,20 @@ def verify(settings: Settings, say: Callable[[str], None] = lambda _: None) -> s
         conn.close()
 
 
-def reset_to_log_start(settings: Settings) -> str:
-    """Forget every stored offset so that every processor reads the broker's log from its start, adopt that log,
-    and mark the read models stale (``aduan projections rebuild``). Run with every processor stopped."""
+def reset_to_log_start(settings: Settings, groups: Iterable[str]) -> str:
+    """Forget every offset stored in PostgreSQL and the consumer ``groups``' offsets on the broker, so that every
+    processor reads the broker's log from its start; adopt that log; mark the read models stale (``aduan projections
+    rebuild``). Run with every processor stopped (a group with members is not deleted)."""
+    from kafka.admin import KafkaAdminClient
+
     name = read_log_name(settings) or write_log_name(settings)
+    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap, client_id="aduan-offsets")
+    try:
+        admin.delete_groups(list(groups))
+    except Exception as exc:  # a group that never committed is unknown to the broker: nothing to forget there
+        log.info("deleting the consumer groups: %r", exc)
+    finally:
+        admin.close()
     conn = db.connect(settings)
     try:
         with conn.cursor() as cur:

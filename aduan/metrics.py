@@ -32,9 +32,10 @@ CONSUMER_LAG = Gauge(
     ["processor", "topic", "partition"],
 )
 LOG_MISMATCH = Gauge(
-    "aduan_log_mismatch",
-    "1 while a processor refuses a partition whose stored next offset is beyond the log's end (aduan/log_guard.py).",
-    ["processor", "topic", "partition", "stored_offset", "log_end_offset"],
+    "aduan_log_mismatch_offsets",
+    "While a processor refuses a partition: how far its stored next offset is beyond the log's end there "
+    "(aduan/log_guard.py; its log says both offsets).",
+    ["processor", "topic", "partition"],
 )
 
 # Intake: channel adapters, the intake processor and the reporter notification sender.

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Protocol, TextIO
 
@@ -143,27 +143,45 @@ class Child:
         return None if self.proc is None else self.proc.poll()
 
 
+class Fatal(RuntimeError):
+    """Something died that must not be restarted: the stack stops, saying why."""
+
+
+STEADY_SECONDS = 60.0  # a unit that ran this long since its last start gets the short back-off again
+
+
 @dataclass
 class Restarts:
-    """Restarts one supervised thing when it dies, with back-off (2, 4, 8 ... 30 s)."""
+    """Restarts one supervised thing when it dies, with back-off (2, 4, 8 ... 30 s); ``after_start`` runs once it
+    is up again (it may raise :class:`Fatal`); a unit that must never be restarted has ``restartable`` false."""
 
     unit: Server | Child
+    after_start: Callable[[], None] = lambda: None
+    restartable: bool = True
     count: int = 0
     due: float | None = None  # when to start it again; None while it runs
+    started: float = field(default_factory=time.monotonic)
 
     def watch(self, say: Callable[[str], None]) -> None:
         """Notice a death and schedule a restart; start it again once due."""
         if self.due is None:
             code = self.unit.exit_status()
-            if code is not None:
-                self._schedule(say, f"{self.unit.name} exited with status {code}")
+            if code is None:
+                return
+            if not self.restartable:
+                raise Fatal(f"{self.unit.name} exited with status {code}")
+            if time.monotonic() - self.started > STEADY_SECONDS:
+                self.count = 0
+            self._schedule(say, f"{self.unit.name} exited with status {code}")
         elif time.monotonic() >= self.due:
             try:
                 self.unit.start()
-                self.due = None
-                say(f"{self.unit.name} started again")
             except (RuntimeError, OSError) as exc:
                 self._schedule(say, f"{self.unit.name} did not start again ({exc})")
+                return
+            self.due, self.started = None, time.monotonic()
+            say(f"{self.unit.name} started again")
+            self.after_start()
 
     def _schedule(self, say: Callable[[str], None], what: str) -> None:
         self.count += 1
@@ -172,30 +190,42 @@ class Restarts:
         say(f"{what}; restarting in {delay:.0f} s")
 
 
-def supervise(settings: Settings, children_specs: list[ProcessSpec], say: Callable[[str], None],
-              extra_env: dict[str, str] | None = None, servers: list[Server] | None = None) -> None:
-    """Run the children until SIGINT/SIGTERM, restarting a child or server that dies; then stop the doors first
-    (nothing more is accepted), then every other child, each finishing and committing the batch in hand."""
-    stopping = False
+class StopRequest:
+    """Set by SIGINT or SIGTERM from the moment it is installed; a second signal after :meth:`release` is not
+    caught, so an impatient operator can end a slow teardown (children die with ``aduan up``)."""
 
-    def request_stop(signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
+    def __init__(self) -> None:
+        self.requested = False
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, self._request)
 
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
+    def _request(self, signum: int, _frame: object) -> None:
+        self.requested = True
+
+    def release(self) -> None:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_DFL)
+
+
+def supervise(settings: Settings, children_specs: list[ProcessSpec], say: Callable[[str], None], stop: StopRequest,
+              extra_env: dict[str, str] | None = None, servers: list[Restarts] | None = None) -> None:
+    """Run the children until ``stop`` is requested, restarting a child or server that dies; then stop the doors
+    first (nothing more is accepted), then every other child, each finishing and committing the batch in hand."""
     children = []
     for index, process in enumerate(children_specs):
         port = settings.metrics_port + index
         env = dict(os.environ, **settings.with_(metrics_port=port).to_env(), **(extra_env or {}))
         children.append(Child(process, port, env))
-    for child in children:
-        child.start()
-        say(f"{child.spec.name:<11} pid {child.proc.pid}, metrics http://127.0.0.1:{child.port}/metrics")
-    say("ready: press Ctrl-C to stop")
-    watched = [Restarts(unit) for unit in [*(servers or []), *children]]
     try:
-        while not stopping:
+        for child in children:
+            if stop.requested:
+                break
+            child.start()
+            say(f"{child.spec.name:<11} pid {child.proc.pid}, metrics http://127.0.0.1:{child.port}/metrics")
+        else:
+            say("ready: press Ctrl-C to stop")
+        watched = [*(servers or []), *(Restarts(child) for child in children)]
+        while not stop.requested:
             for restarts in watched:
                 restarts.watch(say)
             time.sleep(0.2)
@@ -204,6 +234,20 @@ def supervise(settings: Settings, children_specs: list[ProcessSpec], say: Callab
         doors = [c.proc for c in children if c.proc is not None and c.spec.takes_reports]
         stop_all(doors, grace=15)
         stop_all([c.proc for c in children if c.proc is not None and not c.spec.takes_reports], grace=15)
+
+
+def _watched_servers(settings: Settings, servers: list[Server]) -> list[Restarts]:
+    """The embedded servers under supervision. A memory broker is never restarted (its log died with it); after a
+    durable one or the object store comes back, the log guard checks again that it is the same log."""
+
+    def same_log() -> None:
+        try:
+            log_guard.verify(settings)
+        except log_guard.LogMismatch as exc:
+            raise Fatal(str(exc)) from None
+
+    return [Restarts(server, after_start=same_log, restartable=getattr(server, "durable", True))
+            for server in servers]
 
 
 @contextmanager
@@ -219,26 +263,31 @@ def infrastructure(settings: Settings, say: Callable[[str], None]) -> Iterator[t
 
 def up(settings: Settings, say: Callable[[str], None] = print, demo: bool = False) -> None:
     """Bring the whole stack up, run until interrupted, bring it down; ``demo`` adds the demo feeder."""
-    with infrastructure(settings, say) as (settings, servers):
-        announced = _announce(settings)
-        try:
-            from aduan.domain.directory import Directory  # loaded here: the directory decides the inbox topics
+    stop = StopRequest()
+    try:
+        with infrastructure(settings, say) as (settings, servers):
+            announced = _announce(settings)
+            try:
+                from aduan.domain.directory import Directory  # loaded here: the directory decides the inbox topics
 
-            prepare(settings, say, [agency.code for agency in Directory.load().agencies()])
-            log_guard.verify(settings, say)
-            _warn_if_read_models_stale(settings, say)
-            read_api = os.environ.get("ADUAN_READ_API_PORT", "8081")
-            say(f"web/app API http://127.0.0.1:{settings.http_port}/api/v1/complaints "
-                f"(OpenAPI: /api/v1/openapi.json; SMS: /api/v1/sms/inbound; social: /api/v1/social/mentions)")
-            say(f"read API    http://127.0.0.1:{read_api}/api/v1/status/TRACKING_ID and /api/v1/stats")
-            say(f"portal      http://127.0.0.1:{os.environ.get('ADUAN_PORTAL_PORT', '8082')}/ (public website)")
-            if demo:
-                from aduan import demo as demo_feeder
+                prepare(settings, say, [agency.code for agency in Directory.load().agencies()])
+                log_guard.verify(settings, say)
+                _warn_if_read_models_stale(settings, say)
+                read_api = os.environ.get("ADUAN_READ_API_PORT", "8081")
+                say(f"web/app API http://127.0.0.1:{settings.http_port}/api/v1/complaints "
+                    f"(OpenAPI: /api/v1/openapi.json; SMS: /api/v1/sms/inbound; social: /api/v1/social/mentions)")
+                say(f"read API    http://127.0.0.1:{read_api}/api/v1/status/TRACKING_ID and /api/v1/stats")
+                say(f"portal      http://127.0.0.1:{os.environ.get('ADUAN_PORTAL_PORT', '8082')}/ (public website)")
+                specs, extra_env = list(PROCESSES), None
+                if demo:
+                    from aduan import demo as demo_feeder
 
-                say("demo        synthetic complaints from every province; the demo clock runs 2 hours per second")
-                supervise(settings, [*PROCESSES, DEMO], say, demo_feeder.environment(settings), servers)
-            else:
-                supervise(settings, list(PROCESSES), say, servers=servers)
-        finally:
-            announced.unlink(missing_ok=True)
+                    say("demo        synthetic complaints from every province; the demo clock runs 2 hours per second")
+                    specs, extra_env = [*PROCESSES, DEMO], demo_feeder.environment(settings)
+                supervise(settings, specs, say, stop, extra_env, _watched_servers(settings, servers))
+            finally:
+                stop.release()
+                announced.unlink(missing_ok=True)
+    except Fatal as exc:
+        raise RuntimeError(f"{exc}; the stack was stopped") from None
     say("stopped")

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import psycopg2.extensions
 import psycopg2.extras
 
-from aduan.log_guard import PROJECTOR, refuse_beyond_log
+from aduan.log_guard import PROJECTOR, LogEnds, refuse_beyond_log
 from aduan.stream_message import Message, highwaters
 from projections.decode import EventDecoder
 from projections.model import STATUS_COLUMNS, ComplaintRow, CountKey, Fold
@@ -61,12 +61,14 @@ class BatchApplier:
                     + (" FOR UPDATE" if lock else ""), (self.topic,))
         return dict(cur.fetchall())
 
-    def apply(self, cur: psycopg2.extensions.cursor, messages: list[Message],
-              expected: dict[int, int]) -> BatchResult:
-        """Apply ``messages`` (in log order per partition), given the next offsets the caller believes stored."""
+    def apply(self, cur: psycopg2.extensions.cursor, messages: list[Message], expected: dict[int, int],
+              confirm: LogEnds | None = None) -> BatchResult:
+        """Apply ``messages`` (in log order per partition), given the next offsets the caller believes stored;
+        ``confirm`` gives fresh high-water marks before a partition is refused (see :mod:`aduan.log_guard`)."""
         result = BatchResult()
         stored = self.stored_offsets(cur, lock=True)
-        refuse_beyond_log(PROJECTOR, {(self.topic, p): o for p, o in stored.items()}, highwaters(messages))
+        judged = {(self.topic, p): o for p, o in stored.items() if expected.get(p, 0) == o}  # others rewind
+        refuse_beyond_log(PROJECTOR, judged, highwaters(messages), confirm)
         fresh: list[Message] = []
         for message in messages:
             partition = message.partition

@@ -26,7 +26,7 @@ from prometheus_client import start_http_server
 from aduan import db, kafka
 from aduan.config import Settings
 from aduan.deadletter import dead_letter
-from aduan.log_guard import OffsetsBeyondLog
+from aduan.log_guard import OffsetsBeyondLog, clear_refusals, fetched_highwaters
 from aduan.metrics import BATCH_FAILURES, BATCH_SECONDS, LAST_COMMIT, MESSAGES_CONSUMED
 from aduan.stream_message import Message
 from aduan.topics import Topics
@@ -109,6 +109,7 @@ class Projector:
             return None
         started = time.perf_counter()
         result = self._apply(messages)
+        clear_refusals()
         BATCH_SECONDS.labels(processor=PROCESSOR).observe(time.perf_counter() - started)
         LAST_COMMIT.labels(processor=PROCESSOR).set(time.time())
         self._count(messages, result)
@@ -129,7 +130,8 @@ class Projector:
         conn = self._connection()
         try:
             with conn.cursor() as cur:
-                result = self.applier.apply(cur, messages, self._expected)
+                result = self.applier.apply(cur, messages, self._expected,
+                                            lambda partitions: fetched_highwaters(self.settings, partitions))
                 if result.refused:
                     self._dead_letter(result)
             conn.commit()

@@ -309,7 +309,7 @@ def _swap(settings: Settings, conn: psycopg2.extensions.connection, topic: str, 
                 caught_up += _catch_up_batch(cur, consumer, applier, expected)
             cur.execute(f"ALTER SCHEMA {SCHEMA} RENAME TO {RETIRED}")
             cur.execute(f"ALTER SCHEMA {SHADOW} RENAME TO {SCHEMA}")
-            mark_read_models_current(cur)
+            mark_read_models_current(cur, settings.topic_prefix)
         conn.commit()
         return caught_up
     finally:

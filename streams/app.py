@@ -22,7 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from aduan.config import Settings
 from aduan.health import faust_healthz
-from aduan.log_guard import OffsetsBeyondLog
+from aduan.log_guard import OffsetsBeyondLog, clear_refusals
 from aduan.metrics import BATCH_FAILURES, BATCH_SECONDS, CONSUMER_LAG, LAST_COMMIT, MESSAGES_CONSUMED, metrics_host
 from aduan.stream_message import Message
 
@@ -88,19 +88,20 @@ def batch_agent(
     async def run(stream: faust.StreamT) -> None:
         loop = asyncio.get_running_loop()
         async for events in stream.take_events(max_batch, within):
-            batch = _messages(app, events)
             delay = 0.5
-            while True:
+            while True:  # faust acknowledges the whole batch when this loop ends, however it ends
                 started = time.perf_counter()
                 try:
+                    batch = _messages(app, events)
                     await loop.run_in_executor(executor, handler, batch)
+                    clear_refusals()
                     break
                 except Exception as exc:
                     BATCH_FAILURES.labels(processor=processor).inc()
                     if isinstance(exc, OffsetsBeyondLog):  # never skipped: refused until an operator mends the log
                         exc.export()
                     else:
-                        log.exception("%s: batch of %d failed; retrying in %.1f s", processor, len(batch), delay)
+                        log.exception("%s: batch of %d failed; retrying in %.1f s", processor, len(events), delay)
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, 30.0)
             BATCH_SECONDS.labels(processor=processor).observe(time.perf_counter() - started)
@@ -117,7 +118,7 @@ def _messages(app: faust.App, events: list[faust.EventT]) -> list[Message]:
     for event in events:
         m = event.message
         if (m.topic, m.partition) not in marks:
-            marks[(m.topic, m.partition)] = app.consumer.highwater(TP(m.topic, m.partition))
+            marks[(m.topic, m.partition)] = _highwater(app, m.topic, m.partition)
         headers = list(m.headers.items()) if isinstance(m.headers, dict) else list(m.headers or [])
         batch.append(Message(
             topic=m.topic,
@@ -132,6 +133,14 @@ def _messages(app: faust.App, events: list[faust.EventT]) -> list[Message]:
     return batch
 
 
+def _highwater(app: faust.App, topic: str, partition: int) -> int | None:
+    """The partition's fetch high-water mark; None when unknown (not fetched yet, or just taken away)."""
+    try:
+        return app.consumer.highwater(TP(topic, partition))
+    except (AssertionError, KeyError):  # aiokafka asserts the partition is still assigned
+        return None
+
+
 def _record_consumption(app: faust.App, processor: str, batch: list[Message]) -> None:
     last: dict[tuple[str, int], int] = {}
     per_topic: dict[str, int] = {}
@@ -141,7 +150,7 @@ def _record_consumption(app: faust.App, processor: str, batch: list[Message]) ->
     for topic, count in per_topic.items():
         MESSAGES_CONSUMED.labels(processor=processor, topic=topic).inc(count)
     for (topic, partition), offset in last.items():
-        highwater = app.consumer.highwater(TP(topic, partition))
+        highwater = _highwater(app, topic, partition)
         if highwater is not None:
             CONSUMER_LAG.labels(processor=processor, topic=topic, partition=str(partition)).set(
                 max(0, highwater - offset - 1))

@@ -11,7 +11,7 @@ import psycopg2.extras
 
 from aduan import db
 from aduan.config import Settings
-from aduan.log_guard import refuse_beyond_log
+from aduan.log_guard import LogEnds, Partitions, fetched_highwaters, refuse_beyond_log
 from aduan.stream_message import Message, highwaters
 
 
@@ -31,19 +31,22 @@ def lock_offsets(cur: psycopg2.extensions.cursor, consumer: str,
     return {(topic, partition): offset for topic, partition, offset in cur.fetchall()}
 
 
-def unhandled(consumer: str, start: dict[tuple[str, int], int], batch: list[Message]) -> list[Message]:
+def unhandled(consumer: str, start: dict[tuple[str, int], int], batch: list[Message],
+              confirm: LogEnds | None = None) -> list[Message]:
     """The messages of ``batch`` at or above ``consumer``'s stored next offsets ``start``.
 
-    Raises :class:`aduan.log_guard.OffsetsBeyondLog` when a stored offset is beyond the high-water mark the batch
-    was fetched with: the log is not the one the offsets came from, and skipping would drop what was never seen.
+    Raises :class:`aduan.log_guard.OffsetsBeyondLog` when a stored offset is beyond the partition's high-water mark
+    (the one the batch was fetched with, then ``confirm``'s fresh one): the log is not the one the offsets came
+    from, and skipping would drop what was never seen.
     """
-    refuse_beyond_log(consumer, start, highwaters(batch))
+    refuse_beyond_log(consumer, start, highwaters(batch), confirm)
     return [m for m in batch if m.offset >= start[(m.topic, m.partition)]]
 
 
-def fresh_messages(cur: psycopg2.extensions.cursor, consumer: str, batch: list[Message]) -> list[Message]:
+def fresh_messages(cur: psycopg2.extensions.cursor, consumer: str, batch: list[Message],
+                   confirm: LogEnds | None = None) -> list[Message]:
     """The messages of ``batch`` that ``consumer`` has not handled yet, with its offset rows locked until commit."""
-    return unhandled(consumer, lock_offsets(cur, consumer, ((m.topic, m.partition) for m in batch)), batch)
+    return unhandled(consumer, lock_offsets(cur, consumer, ((m.topic, m.partition) for m in batch)), batch, confirm)
 
 
 def next_offsets(batch: list[Message]) -> list[tuple[str, int, int]]:
@@ -86,7 +89,11 @@ class TransactionalBatches:
 
     def fresh(self, cur: psycopg2.extensions.cursor, batch: list[Message]) -> list[Message]:
         """The messages not handled yet, their offset rows locked (a processor may lock more rows)."""
-        return fresh_messages(cur, self.consumer, batch)
+        return fresh_messages(cur, self.consumer, batch, self.log_ends)
+
+    def log_ends(self, partitions: Partitions) -> dict[tuple[str, int], int]:
+        """Fresh high-water marks of ``partitions`` (from a fetch), to confirm a refusal."""
+        return fetched_highwaters(self.settings, partitions)
 
     def apply(self, cur: psycopg2.extensions.cursor, messages: list[Message]) -> Any:
         """Do the batch's work inside the transaction (publish and wait for acknowledgements here)."""

@@ -371,11 +371,11 @@ def _highwaters(app: faust.App, topic: str) -> dict[int, int]:
 def run(settings: Settings, *, clock: Clock | None = None, tick: float = TICK_SECONDS) -> None:
     """The ``deadlines`` process: consume the log and fire due alarms every ``tick`` seconds until SIGTERM."""
     app = create_app(PROCESSOR, settings)
-    producer = kafka.producer(settings)
     tracker = DeadlineTracker.load()
     log_topic = Topics(settings.topic_prefix).complaint_events
-    tracking = DeadlineTracking(settings, kafka.Publisher(producer), tracker)
-    timers = DeadlineTimers(settings, kafka.Publisher(producer), clock or clock_from_env(), tracker)
+    # a producer each: a publisher replaces its producer after a failure (aduan.kafka.renewed)
+    tracking = DeadlineTracking(settings, kafka.Publisher(kafka.producer(settings)), tracker)
+    timers = DeadlineTimers(settings, kafka.Publisher(kafka.producer(settings)), clock or clock_from_env(), tracker)
     batch_agent(app, PROCESSOR, [log_topic], tracking.handle)
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{PROCESSOR}-timers")
 

@@ -248,8 +248,8 @@ class LifecycleProcessor(TransactionalBatches):
         """Locks the batch's partition numbers on all three co-partitioned topics, not only those in the batch:
         otherwise two workers overlapping in a rebalance could change one complaint through different topics."""
         partitions = {m.partition for m in batch}
-        return unhandled(self.consumer, lock_offsets(cur, self.consumer, ((t, p) for t in self.consumed
-                                                                            for p in partitions)), batch)
+        start = lock_offsets(cur, self.consumer, ((t, p) for t in self.consumed for p in partitions))
+        return unhandled(self.consumer, start, batch, self.log_ends)
 
     def committed(self, work: _Work | None) -> None:
         if work is not None:

@@ -77,7 +77,11 @@ class EmbeddedBroker:
             if self.log_path:
                 log.close()
         where = f" (see {self.log_path})" if self.log_path else ""
-        wait_for_port(self.port, self._proc, f"the embedded broker (tansu){where}")
+        try:
+            wait_for_port(self.port, self._proc, f"the embedded broker (tansu){where}")
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def exit_status(self) -> int | None:

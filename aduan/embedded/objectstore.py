@@ -109,8 +109,12 @@ class ObjectStore:
         env["TMPDIR"] = str(self.folder / "run")  # weed puts its gRPC sockets in the temp folder
         with open(self.folder / "weed.log", "ab") as log:
             self._proc = spawn(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.folder)
-        wait_for_port(self.port, self._proc, f"the embedded object store (see {self.folder / 'weed.log'})", 60)
-        self._wait_for_bucket()
+        try:
+            wait_for_port(self.port, self._proc, f"the embedded object store (see {self.folder / 'weed.log'})", 60)
+            self._wait_for_bucket()
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def _wait_for_bucket(self, timeout: float = 60.0) -> None:
