@@ -24,19 +24,22 @@ from aduan.config import Settings
 from aduan.health import faust_healthz
 from aduan.metrics import BATCH_FAILURES, BATCH_SECONDS, CONSUMER_LAG, LAST_COMMIT, MESSAGES_CONSUMED, metrics_host
 from aduan.stream_message import Message
+from streams.transport import App
 
 log = logging.getLogger(__name__)
 
 BatchHandler = Callable[[list[Message]], None]
 
 
-def create_app(name: str, settings: Settings, *, web_port: int | None = None) -> faust.App:
+def create_app(name: str, settings: Settings, *, web_port: int | None = None) -> App:
     """A faust app for processor ``name``: raw bytes, short group timeouts, batches, /metrics on its web port."""
     datadir = settings.home / "faust" / f"{settings.topic_prefix}-{name}"
     datadir.mkdir(parents=True, exist_ok=True)
     session_timeout = settings.session_timeout_ms / 1000
-    app = faust.App(
+    app = App(
         f"{settings.topic_prefix}-{name}",
+        fetch_wait_ms=settings.fetch_wait_ms,
+        batch_window=settings.batch_window_ms / 1000,
         broker=f"kafka://{settings.bootstrap}",
         store="memory://",
         datadir=str(datadir),
@@ -67,15 +70,18 @@ def create_app(name: str, settings: Settings, *, web_port: int | None = None) ->
 
 
 def batch_agent(
-    app: faust.App,
+    app: App,
     processor: str,
     topics: list[str],
     handler: BatchHandler,
     *,
     max_batch: int = 5000,
-    within: float = 0.05,
+    within: float | None = None,
 ) -> None:
     """Register an agent that feeds batches of ``topics`` to ``handler`` in a worker thread, in order.
+
+    A batch closes at ``max_batch`` events, or ``within`` seconds after the previous one was handed out when
+    anything arrived (default: ``Settings.batch_window_ms``).
 
     A batch whose handler raises is retried with back-off until it succeeds: a failure there means the
     database or the broker is unavailable, never a bad message (handlers dead-letter those themselves).
@@ -85,7 +91,7 @@ def batch_agent(
 
     async def run(stream: faust.StreamT) -> None:
         loop = asyncio.get_running_loop()
-        async for events in stream.take_events(max_batch, within):
+        async for events in stream.take_events(max_batch, within or app.batch_window):
             batch = [_message(event) for event in events]
             delay = 0.5
             while True:
