@@ -1,7 +1,12 @@
-"""``python -m benchmarks``: every benchmark, one after the other, with the default sizes (about 15 minutes)."""
+"""``python -m benchmarks``: every benchmark, one after the other, with the default sizes (about 15 minutes).
 
-from benchmarks import projection, routing
+The long runs of the targets are separate: ``python -m benchmarks.routing --count 200000`` and
+``python -m benchmarks.projection --events 1000000``.
+"""
+
+from benchmarks import latency, projection, routing
 
 if __name__ == "__main__":
+    latency.main([])
     routing.main([])
-    projection.main([])
+    projection.main(["--events", "200000"])

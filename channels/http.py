@@ -198,7 +198,9 @@ async def serve(settings: Settings) -> None:
     """Serve until SIGTERM or SIGINT, then finish the requests in flight and flush the producer."""
     loop = asyncio.get_running_loop()
     door = Door(settings)
-    producer = kafka.producer(settings, client_id="aduan-channels-http")
+    # idempotent whatever ADUAN_PRODUCER_IDEMPOTENCE says: its producer id keeps a broker connection open, which
+    # is what /healthz reports (a plain producer connects only at its first send)
+    producer = kafka.producer(settings, client_id="aduan-channels-http", enable_idempotence=True)
     await loop.run_in_executor(None, producer.partitions_for, door.topic)  # metadata before the first request
     runners = [web.AppRunner(build_app(Channels(door, producer)))]
     host = os.environ.get(HOST_ENV) or "127.0.0.1"
