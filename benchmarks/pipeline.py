@@ -53,7 +53,8 @@ def intake_messages(settings: Settings, count: int, label: str = "reports") -> l
 
 @dataclass
 class Processes:
-    """Engine processes started as `aduan run NAME` children, with their peak memory watched."""
+    """Engine processes started as `aduan run NAME` children, with their peak memory watched; each writes its
+    output to ``<label>.log`` in the benchmark's work folder (at ``ADUAN_LOG_LEVEL``, default error)."""
 
     settings: Settings
     memory: PeakMemory
@@ -63,11 +64,13 @@ class Processes:
         """Start ``copies`` of ``aduan run NAME`` (or of ``command``), with ``env_vars`` added."""
         for copy in range(copies):
             env = dict(os.environ, **self.settings.with_(metrics_port=free_port()).to_env(),
-                       ADUAN_AUTO_VERIFY_CHANNELS="*", ADUAN_LOG_LEVEL="error", **env_vars)
+                       ADUAN_AUTO_VERIFY_CHANNELS="*",
+                       ADUAN_LOG_LEVEL=os.environ.get("ADUAN_LOG_LEVEL", "error"), **env_vars)
             argv = command or [sys.executable, "-m", "aduan.cli", "run", name]
-            proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL)
             label = name if copies == 1 else f"{name} #{copy + 1}"
+            logs = open(self.settings.home / f"{label}.log", "ab")  # noqa: SIM115 - the child owns it
+            proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=logs, stderr=logs)
+            logs.close()
             self.children.append((label, proc))
             self.memory.watch(label, proc.pid)
 

@@ -24,6 +24,7 @@ from aduan.config import Settings
 from aduan.health import faust_healthz
 from aduan.metrics import BATCH_FAILURES, BATCH_SECONDS, CONSUMER_LAG, LAST_COMMIT, MESSAGES_CONSUMED, metrics_host
 from aduan.stream_message import Message
+from streams.batches import OffsetGap
 from streams.transport import App
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,9 @@ def batch_agent(
     anything arrived (default: ``Settings.batch_window_ms``).
 
     A batch whose handler raises is retried with back-off until it succeeds: a failure there means the
-    database or the broker is unavailable, never a bad message (handlers dead-letter those themselves).
+    database or the broker is unavailable, never a bad message (handlers dead-letter those themselves). A batch
+    that starts beyond the stored offsets (:class:`streams.batches.OffsetGap`) is dropped and its partitions are
+    read again from the stored offsets, so that nothing the consumer skipped is lost.
     """
     channel = app.topic(*topics)
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=processor)
@@ -98,6 +101,12 @@ def batch_agent(
                 started = time.perf_counter()
                 try:
                     await loop.run_in_executor(executor, handler, batch)
+                    break
+                except OffsetGap as gap:
+                    BATCH_FAILURES.labels(processor=processor).inc()
+                    log.warning("%s: %s; reading those partitions again from there", processor, gap)
+                    for (topic, partition), offset in gap.gaps.items():
+                        await app.consumer.seek(TP(topic, partition), offset)
                     break
                 except Exception:
                     BATCH_FAILURES.labels(processor=processor).inc()

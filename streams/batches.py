@@ -29,10 +29,31 @@ def lock_offsets(cur: psycopg2.extensions.cursor, consumer: str,
     return {(topic, partition): offset for topic, partition, offset in cur.fetchall()}
 
 
+class OffsetGap(RuntimeError):
+    """A batch starts beyond the stored next offset of a partition: the messages in between never reached this
+    processor (the consumer skipped them), so handling the batch would lose them. ``gaps``: (topic, partition) ->
+    the stored next offset to read from again."""
+
+    def __init__(self, gaps: dict[tuple[str, int], int]) -> None:
+        super().__init__(f"messages never delivered before {gaps}")
+        self.gaps = gaps
+
+
+def unseen(start: dict[tuple[str, int], int], batch: list[Message]) -> list[Message]:
+    """The messages of ``batch`` at or beyond the stored next offsets ``start``; raises :class:`OffsetGap` when a
+    partition's first message lies beyond its stored offset (a partition never handled, at 0, may start later)."""
+    first: dict[tuple[str, int], int] = {}
+    for m in batch:
+        first.setdefault((m.topic, m.partition), m.offset)
+    gaps = {tp: start[tp] for tp, offset in first.items() if 0 < start[tp] < offset}
+    if gaps:
+        raise OffsetGap(gaps)
+    return [m for m in batch if m.offset >= start[(m.topic, m.partition)]]
+
+
 def fresh_messages(cur: psycopg2.extensions.cursor, consumer: str, batch: list[Message]) -> list[Message]:
     """The messages of ``batch`` that ``consumer`` has not handled yet, with its offset rows locked until commit."""
-    start = lock_offsets(cur, consumer, ((m.topic, m.partition) for m in batch))
-    return [m for m in batch if m.offset >= start[(m.topic, m.partition)]]
+    return unseen(lock_offsets(cur, consumer, ((m.topic, m.partition) for m in batch)), batch)
 
 
 def next_offsets(batch: list[Message]) -> list[tuple[str, int, int]]:
