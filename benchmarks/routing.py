@@ -69,7 +69,7 @@ def throughput(count: int, storage: str, report: Report) -> None:
         topics.ensure(settings, scratch)
         baselines.produce(settings, scratch[0].name, [(k, v) for _, k, v in messages], "raw loop input")
         loop = baselines.consume_produce_loop(settings, scratch[0].name, scratch[1].name, len(messages))
-        raw, _ = route(settings.with_(topic_prefix=f"{settings.topic_prefix}raw"), memory, messages, raw=True)
+        raw, raw_used = route(settings.with_(topic_prefix=f"{settings.topic_prefix}raw"), memory, messages, raw=True)
         engine, used = route(settings, memory, messages, raw=False)
         report.add(f"[{storage}] raw consume-produce loop", loop, "msg/s")
         report.add(f"[{storage}] raw pipeline, same topology", raw, "complaints/s", "raw loop", loop)
@@ -78,6 +78,8 @@ def throughput(count: int, storage: str, report: Report) -> None:
         for name, seconds in sorted(used.items()):
             report.add(f"[{storage}] CPU per complaint: {name}", seconds / count * 1000, "ms",
                        note=f"{seconds / count * engine:.2f} cores at the routing rate")
+        report.add(f"[{storage}] CPU per complaint: raw pipeline, all", sum(raw_used.values()) / count * 1000, "ms",
+                   note=", ".join(f"{k} {v / count * 1000:.2f}" for k, v in sorted(raw_used.items())))
         for name, peak in sorted(memory.peak_mb.items()):
             report.add(f"[{storage}] peak RSS {name}", peak, "MB")
 
