@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from aduan import db, stack, topics
+from aduan import db, log_guard, stack, topics
 from aduan.config import Settings
 from aduan.metrics import announce_process
 from aduan.processes import DEMO, PROCESSES, spec
@@ -47,6 +47,8 @@ def _up(args: argparse.Namespace, settings: Settings) -> int:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     process = spec(args.name)
     announce_process(process.name)
+    if process.consumes:
+        log_guard.verify(settings)
     process.load()(settings)
     return 0
 

@@ -1,4 +1,4 @@
-"""Operations commands: ``aduan health``."""
+"""Operations commands: ``aduan health``, ``aduan offsets check`` and ``aduan offsets reset``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import json
 from dataclasses import replace
 
-from aduan import health
+from aduan import health, log_guard, stack
 from aduan.config import Settings
 
 
@@ -34,6 +34,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS", help="per check (default 5)")
     p.set_defaults(handler=_health)
 
+    p = sub.add_parser("offsets", help="the offsets processors stored in PostgreSQL, against the broker's log")
+    osub = p.add_subparsers(dest="offsets_command", required=True)
+    c = osub.add_parser("check", help="check that the stored offsets belong to the broker's log (exit 1 if not)")
+    c.set_defaults(handler=_offsets_check)
+    r = osub.add_parser(
+        "reset", help="after the log was lost or replaced: every processor reads the log again from its start",
+        description="Forgets every offset the processors and the projector stored, so that each reads the broker's "
+                    "log from its start; records that log as this database's; marks the read models stale until "
+                    "`aduan projections rebuild`. Run it with `aduan up` and every processor stopped. Reports, "
+                    "commands and events that were only on the lost log are not brought back by this: restore the "
+                    "broker's data from a backup if you have one (README, \"Backup and restore\").")
+    r.add_argument("--to-log-start", action="store_true", required=True, help="read every topic from its start")
+    r.add_argument("--yes", action="store_true", help="really do it (without it, nothing is changed)")
+    r.set_defaults(handler=_offsets_reset)
+
 
 def _targets(pairs: list[str]) -> dict[str, str]:
     targets = {}
@@ -56,3 +71,25 @@ def _health(args: argparse.Namespace, settings: Settings) -> int:
                                timeout=args.timeout)
     print(json.dumps(health.as_json(checks), indent=2) if args.json else health.table(checks))
     return 1 if any(check.failing for check in checks) else 0
+
+
+def _offsets_check(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.kafka_bootstrap and settings.database_url:  # configured, or a running `aduan up`
+        name = log_guard.verify(settings)
+    else:
+        with stack.infrastructure(settings, print) as (settings, _):
+            name = log_guard.verify(settings)
+    print(f"ok: the stored offsets belong to log {name} and none is beyond its end")
+    return 0
+
+
+def _offsets_reset(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.yes:
+        print("nothing changed: add --yes to forget every stored offset and read the log again from its start")
+        return 1
+    with stack.infrastructure(settings, print) as (settings, _):
+        stack.prepare(settings, print)
+        name = log_guard.reset_to_log_start(settings)
+    print(f"offsets reset: every processor reads log {name} from its start when started again; the read models "
+          "are stale: start the stack (`aduan up`) and run `aduan projections rebuild`")
+    return 0

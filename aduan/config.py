@@ -38,6 +38,14 @@ def _switch(name: str) -> bool | None:
 
 
 STACK_FILE = "stack.json"
+BROKER_STORAGES = ("durable", "memory")
+
+
+def _storage(value: str) -> str:
+    if value not in BROKER_STORAGES:
+        raise ValueError(f"ADUAN_BROKER_STORAGE={value!r}: choose durable (the default: the log survives restarts) "
+                         "or memory (a throwaway run: everything is lost when the broker stops)")
+    return value
 
 
 def running_stack(home: Path) -> dict[str, str]:
@@ -64,6 +72,8 @@ class Settings:
     metrics_port: int = 9400
     http_port: int = 8080
     broker_port: int = 19092
+    broker_storage: str = "durable"
+    object_store_port: int = 18333
     postgres_port: int = 15432
     sealing_key: str | None = None
     agency_signing_secret: str | None = None
@@ -95,6 +105,8 @@ class Settings:
             metrics_port=int(_env("ADUAN_METRICS_PORT", "9400") or 9400),
             http_port=int(_env("ADUAN_HTTP_PORT", "8080") or 8080),
             broker_port=int(_env("ADUAN_EMBEDDED_BROKER_PORT", "19092") or 19092),
+            broker_storage=_storage(_env("ADUAN_BROKER_STORAGE", "durable") or "durable"),
+            object_store_port=int(_env("ADUAN_EMBEDDED_OBJECT_STORE_PORT", "18333") or 18333),
             postgres_port=int(_env("ADUAN_EMBEDDED_POSTGRES_PORT", "15432") or 15432),
             sealing_key=_env("ADUAN_SEALING_KEY"),
             agency_signing_secret=_env("ADUAN_AGENCY_SIGNING_SECRET"),

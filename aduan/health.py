@@ -23,6 +23,7 @@ from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.metrics_core import Metric
 from prometheus_client.parser import text_string_to_metric_families
 
+from aduan import log_guard
 from aduan.config import Settings
 from aduan.processes import PROCESSES
 
@@ -34,6 +35,7 @@ MAX_COMMIT_AGE_ENV = "ADUAN_HEALTH_MAX_COMMIT_AGE_SECONDS"
 MAX_LAG_ENV = "ADUAN_HEALTH_MAX_LAG_MESSAGES"
 LAST_COMMIT_METRIC = "aduan_last_commit_timestamp_seconds"
 LAG_METRIC = "aduan_consumer_lag_messages"
+LOG_MISMATCH_METRIC = "aduan_log_mismatch"
 # The projector reports its lag per partition in its own gauge, without a processor label.
 PROJECTION_LAG_METRIC, PROJECTOR = "aduan_projection_lag_events", "projector"
 
@@ -76,14 +78,22 @@ class Progress:
     processor: str
     last_commit: float | None
     lag: int | None
+    refused: tuple[str, ...] = ()  # partitions refused because the stored offset is beyond the log's end
 
 
 def progress(families: Iterable[Metric]) -> list[Progress]:
     """Each processor's last commit and total lag (over its partitions) from parsed metric families."""
     commits: dict[str, float] = {}
     lags: dict[str, int] = {}
+    refused: dict[str, list[str]] = {}
     for family in families:
         for sample in family.samples:
+            if sample.name == LOG_MISMATCH_METRIC and sample.value:
+                labels = sample.labels
+                refused.setdefault(labels["processor"], []).append(
+                    f"{labels['topic']} partition {labels['partition']}: stored next offset "
+                    f"{labels['stored_offset']} is beyond the log's end {labels['log_end_offset']}")
+                continue
             if sample.name == PROJECTION_LAG_METRIC:
                 lags[PROJECTOR] = lags.get(PROJECTOR, 0) + int(sample.value)
                 continue
@@ -94,7 +104,8 @@ def progress(families: Iterable[Metric]) -> list[Progress]:
                 commits[processor] = max(commits.get(processor, 0.0), sample.value)
             elif sample.name == LAG_METRIC:
                 lags[processor] = lags.get(processor, 0) + int(sample.value)
-    return [Progress(p, commits.get(p), lags.get(p)) for p in sorted(set(commits) | set(lags))]
+    return [Progress(p, commits.get(p), lags.get(p), tuple(refused.get(p, ())))
+            for p in sorted(set(commits) | set(lags) | set(refused))]
 
 
 def judge(name: str, processors: list[Progress], now: float, limits: Limits) -> Check:
@@ -107,6 +118,9 @@ def judge(name: str, processors: list[Progress], now: float, limits: Limits) -> 
 
 
 def _judge_one(p: Progress, now: float, limits: Limits) -> tuple[str, str]:
+    if p.refused:
+        return STALLED, (f"{p.processor}: refuses {'; '.join(p.refused)}: the log is not the one its offsets belong "
+                         "to (see `aduan offsets check`)")
     lag = p.lag or 0
     if p.last_commit is None:
         return OK, f"{p.processor}: {lag} behind, no commit yet"
@@ -187,11 +201,16 @@ def check_database(settings: Settings, *, timeout: float = 5.0) -> Check:
             with conn.cursor() as cur:
                 cur.execute("SELECT 1")
                 cur.fetchone()
+                elapsed = time.perf_counter() - started
+                cur.execute("SELECT to_regclass('log_identity') IS NOT NULL")
+                stale = log_guard.read_models_stale_since(cur) if cur.fetchone()[0] else None
         finally:
             conn.close()
     except psycopg2.Error as exc:
         return Check("database", DOWN, f"PostgreSQL does not answer: {' '.join(str(exc).split())}")
-    return Check("database", OK, f"SELECT 1 in {(time.perf_counter() - started) * 1000:.0f} ms")
+    if stale is not None:
+        return Check("database", BEHIND, log_guard.stale_notice(stale))
+    return Check("database", OK, f"SELECT 1 in {elapsed * 1000:.0f} ms")
 
 
 def local_targets(settings: Settings) -> dict[str, str]:

@@ -31,6 +31,11 @@ CONSUMER_LAG = Gauge(
     "aduan_consumer_lag_messages", "Messages behind the fetch high-water mark, per partition.",
     ["processor", "topic", "partition"],
 )
+LOG_MISMATCH = Gauge(
+    "aduan_log_mismatch",
+    "1 while a processor refuses a partition whose stored next offset is beyond the log's end (aduan/log_guard.py).",
+    ["processor", "topic", "partition", "stored_offset", "log_end_offset"],
+)
 
 # Intake: channel adapters, the intake processor and the reporter notification sender.
 CHANNEL_REPORTS = Counter(

@@ -21,6 +21,8 @@ class ProcessSpec:
     name: str
     target: str
     description: str
+    takes_reports: bool = False  # a door: stopped first, so that nothing is accepted that cannot be processed
+    consumes: bool = True  # reads topics with offsets in PostgreSQL: checks the log first (aduan.log_guard)
 
     def load(self) -> Callable[[Settings], None]:
         """The function that runs this process."""
@@ -30,7 +32,8 @@ class ProcessSpec:
 
 PROCESSES: list[ProcessSpec] = [
     ProcessSpec("channels-http", "channels.http:run",
-                "web/app API, SMS 1708 and social media hooks on ADUAN_HTTP_PORT -> intake topic"),
+                "web/app API, SMS 1708 and social media hooks, Open311 on ADUAN_HTTP_PORT -> intake topic",
+                takes_reports=True, consumes=False),
     ProcessSpec("intake", "streams.intake:run", "intake topic -> one ComplaintSubmitted per report, or dead letter"),
     ProcessSpec("notify", "channels.notify:run", "reporter notifications -> SMS/email/social senders (outbox)"),
     ProcessSpec("deadlines", "streams.deadlines:run",
@@ -42,10 +45,12 @@ PROCESSES: list[ProcessSpec] = [
     ProcessSpec("projector", "projections.projector:run",
                 "complaint log -> read models in PostgreSQL (status, timeline, statistics), exactly once"),
     ProcessSpec("read-api", "projections.http:run",
-                "read models over HTTP on ADUAN_READ_API_PORT (default 8081): status, stats, healthz"),
+                "read models over HTTP on ADUAN_READ_API_PORT (default 8081): status, stats, healthz",
+                consumes=False),
 ]
 
-DEMO = ProcessSpec("demo", "aduan.demo:run", "paced synthetic complaints and agencies answering (aduan up --demo)")
+DEMO = ProcessSpec("demo", "aduan.demo:run", "paced synthetic complaints and agencies answering (aduan up --demo)",
+                   takes_reports=True, consumes=False)
 
 
 def spec(name: str) -> ProcessSpec:

@@ -1,9 +1,12 @@
 """``aduan up``: the whole engine on one machine.
 
-With no configuration it starts the embedded broker and PostgreSQL; with ``ADUAN_KAFKA_BOOTSTRAP`` and/or
-``ADUAN_DATABASE_URL`` set it uses those and starts nothing of its own for them. Then it creates the topics and the
-database schema, starts every process of :data:`aduan.processes.PROCESSES` as a child, restarts a child that
-dies, and on Ctrl-C or SIGTERM stops everything it started, children first.
+With no configuration it starts the embedded PostgreSQL, the object store that keeps the log and the broker;
+with ``ADUAN_KAFKA_BOOTSTRAP`` and/or ``ADUAN_DATABASE_URL`` set it uses those and starts nothing of its own for
+them. Then it creates the topics and the database schema, checks that the stored offsets belong to the broker's
+log (:mod:`aduan.log_guard`; it refuses to start otherwise), starts every process of
+:data:`aduan.processes.PROCESSES` as a child, restarts a child, the broker or the object store when it dies, and
+on Ctrl-C or SIGTERM stops everything it started: the doors first, then the processors, then the broker, the
+object store and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -15,16 +18,17 @@ import signal
 import subprocess
 import sys
 import time
-from contextlib import ExitStack
-from dataclasses import dataclass, field
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import Callable, Iterator, Protocol, TextIO
 
-from aduan import db, topics
+from aduan import db, log_guard, topics
 from aduan.config import STACK_FILE, Settings
-from aduan.embedded.broker import EmbeddedBroker
+from aduan.embedded.broker import EmbeddedBroker, S3Storage
+from aduan.embedded.objectstore import BUCKET, ObjectStore
 from aduan.embedded.postgres import EmbeddedPostgres
-from aduan.embedded.process import stop
+from aduan.embedded.process import spawn, stop_all
 from aduan.processes import DEMO, PROCESSES, ProcessSpec
 
 
@@ -52,21 +56,33 @@ def _lock(home: Path) -> TextIO:
     return handle
 
 
-def start_infrastructure(settings: Settings, stack: ExitStack, say: Callable[[str], None]) -> Settings:
-    """Start the embedded broker and PostgreSQL where nothing was configured; returns the settings to use."""
-    if not settings.kafka_bootstrap:
-        broker = stack.enter_context(EmbeddedBroker(settings.broker_port, settings.home / "broker.log"))
-        settings = settings.with_(kafka_bootstrap=broker.bootstrap, producer_idempotence=embedded_idempotence(settings))
-        say(f"broker      embedded tansu on {broker.bootstrap} (in memory: events are lost when it stops)")
-    else:
-        say(f"broker      {settings.kafka_bootstrap} (ADUAN_KAFKA_BOOTSTRAP)")
+def start_infrastructure(settings: Settings, stack: ExitStack, say: Callable[[str], None]
+                         ) -> tuple[Settings, list[Server]]:
+    """Start the embedded PostgreSQL, object store and broker where nothing was configured (stopped in the
+    reverse order when ``stack`` closes); returns the settings to use and the servers to supervise."""
+    servers: list[Server] = []
     if not settings.database_url:
         postgres = stack.enter_context(EmbeddedPostgres(settings.home / "pgdata", settings.postgres_port))
         settings = settings.with_(database_url=postgres.url)
         say(f"postgresql  embedded on {postgres.url} (data in {settings.home / 'pgdata'})")
     else:
         say("postgresql  ADUAN_DATABASE_URL")
-    return settings
+    if not settings.kafka_bootstrap:
+        storage = None
+        if settings.broker_storage == "durable":
+            store = stack.enter_context(ObjectStore(settings.home / "broker", settings.object_store_port))
+            storage = S3Storage(store.endpoint, BUCKET)
+            servers.append(store)
+        broker = stack.enter_context(EmbeddedBroker(settings.broker_port, settings.home / "broker.log", storage))
+        servers.append(broker)
+        settings = settings.with_(kafka_bootstrap=broker.bootstrap,
+                                  producer_idempotence=embedded_idempotence(settings))
+        kept = (f"durable: the log is kept in {settings.home / 'broker'} (object store on {storage.endpoint})"
+                if storage else "in memory (ADUAN_BROKER_STORAGE=memory): the log is lost when it stops")
+        say(f"broker      embedded tansu on {broker.bootstrap}, {kept}")
+    else:
+        say(f"broker      {settings.kafka_bootstrap} (ADUAN_KAFKA_BOOTSTRAP)")
+    return settings, servers
 
 
 def embedded_idempotence(settings: Settings) -> bool:
@@ -85,6 +101,17 @@ def prepare(settings: Settings, say: Callable[[str], None], agency_codes: list[s
     say(f"database    {len(applied)} migrations applied")
 
 
+def _warn_if_read_models_stale(settings: Settings, say: Callable[[str], None]) -> None:
+    conn = db.connect(settings)
+    try:
+        with conn.cursor() as cur:
+            since = log_guard.read_models_stale_since(cur)
+    finally:
+        conn.close()
+    if since is not None:
+        say(f"warning     {log_guard.stale_notice(since)}")
+
+
 def _announce(settings: Settings) -> Path:
     """Tell other aduan commands on this machine where this stack's broker and database listen."""
     path = settings.home / STACK_FILE
@@ -94,28 +121,69 @@ def _announce(settings: Settings) -> Path:
     return path
 
 
+class Server(Protocol):
+    """An embedded server that ``aduan up`` supervises (the broker, the object store)."""
+
+    name: str
+
+    def start(self) -> object: ...
+
+    def exit_status(self) -> int | None: ...
+
+
 @dataclass
 class Child:
-    """A supervised child process."""
+    """A supervised child process of :data:`aduan.processes.PROCESSES`."""
 
     spec: ProcessSpec
     port: int
     env: dict[str, str]
     proc: subprocess.Popen | None = None
-    restarts: int = 0
-    next_start: float = field(default=0.0)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "aduan.cli", "run", self.spec.name],
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-        )
+        self.proc = spawn([sys.executable, "-m", "aduan.cli", "run", self.spec.name], env=self.env)
+
+    def exit_status(self) -> int | None:
+        return None if self.proc is None else self.proc.poll()
+
+
+@dataclass
+class Restarts:
+    """Restarts one supervised thing when it dies, with back-off (2, 4, 8 ... 30 s)."""
+
+    unit: Server | Child
+    count: int = 0
+    due: float | None = None  # when to start it again; None while it runs
+
+    def watch(self, say: Callable[[str], None]) -> None:
+        """Notice a death and schedule a restart; start it again once due."""
+        if self.due is None:
+            code = self.unit.exit_status()
+            if code is not None:
+                self._schedule(say, f"{self.unit.name} exited with status {code}")
+        elif time.monotonic() >= self.due:
+            try:
+                self.unit.start()
+                self.due = None
+                say(f"{self.unit.name} started again")
+            except (RuntimeError, OSError) as exc:
+                self._schedule(say, f"{self.unit.name} did not start again ({exc})")
+
+    def _schedule(self, say: Callable[[str], None], what: str) -> None:
+        self.count += 1
+        delay = min(30.0, 2.0 ** min(self.count, 5))
+        self.due = time.monotonic() + delay
+        say(f"{what}; restarting in {delay:.0f} s")
 
 
 def supervise(settings: Settings, children_specs: list[ProcessSpec], say: Callable[[str], None],
-              extra_env: dict[str, str] | None = None) -> None:
-    """Run the children until SIGINT/SIGTERM; restart one that dies, with back-off."""
+              extra_env: dict[str, str] | None = None, servers: list[Server] | None = None) -> None:
+    """Run the children until SIGINT/SIGTERM, restarting a child or server that dies; then stop the doors first
+    (nothing more is accepted), then every other child, each finishing and committing the batch in hand."""
     stopping = False
 
     def request_stop(signum: int, _frame: object) -> None:
@@ -133,36 +201,40 @@ def supervise(settings: Settings, children_specs: list[ProcessSpec], say: Callab
         child.start()
         say(f"{child.spec.name:<11} pid {child.proc.pid}, metrics http://127.0.0.1:{child.port}/metrics")
     say("ready: press Ctrl-C to stop")
+    watched = [Restarts(unit) for unit in [*(servers or []), *children]]
     try:
         while not stopping:
-            for child in children:
-                if child.proc is not None and child.proc.poll() is not None:
-                    code = child.proc.returncode
-                    child.proc = None
-                    child.restarts += 1
-                    delay = min(30.0, 2.0 ** min(child.restarts, 5))
-                    child.next_start = time.monotonic() + delay
-                    say(f"{child.spec.name} exited with status {code}; restarting in {delay:.0f} s")
-                if child.proc is None and time.monotonic() >= child.next_start:
-                    child.start()
+            for restarts in watched:
+                restarts.watch(say)
             time.sleep(0.2)
     finally:
         say("stopping")
-        for child in reversed(children):
-            if child.proc is not None:
-                stop(child.proc, grace=15)
+        doors = [c.proc for c in children if c.proc is not None and c.spec.takes_reports]
+        stop_all(doors, grace=15)
+        stop_all([c.proc for c in children if c.proc is not None and not c.spec.takes_reports], grace=15)
+
+
+@contextmanager
+def infrastructure(settings: Settings, say: Callable[[str], None]) -> Iterator[tuple[Settings, list[Server]]]:
+    """This home's lock, and the broker and database to use (embedded ones started here, stopped at the end)."""
+    lock = _lock(settings.home)
+    try:
+        with ExitStack() as stack:
+            yield start_infrastructure(settings, stack, say)
+    finally:
+        lock.close()
 
 
 def up(settings: Settings, say: Callable[[str], None] = print, demo: bool = False) -> None:
     """Bring the whole stack up, run until interrupted, bring it down; ``demo`` adds the demo feeder."""
-    lock = _lock(settings.home)
-    try:
-        with ExitStack() as stack:
-            settings = start_infrastructure(settings, stack, say)
-            stack.callback(_announce(settings).unlink, missing_ok=True)
+    with infrastructure(settings, say) as (settings, servers):
+        announced = _announce(settings)
+        try:
             from aduan.domain.directory import Directory  # loaded here: the directory decides the inbox topics
 
             prepare(settings, say, [agency.code for agency in Directory.load().agencies()])
+            log_guard.verify(settings, say)
+            _warn_if_read_models_stale(settings, say)
             read_api = os.environ.get("ADUAN_READ_API_PORT", "8081")
             say(f"web/app API http://127.0.0.1:{settings.http_port}/api/v1/complaints "
                 f"(OpenAPI: /api/v1/openapi.json; SMS: /api/v1/sms/inbound; social: /api/v1/social/mentions)")
@@ -171,9 +243,9 @@ def up(settings: Settings, say: Callable[[str], None] = print, demo: bool = Fals
                 from aduan import demo as demo_feeder
 
                 say("demo        synthetic complaints from every province; the demo clock runs 2 hours per second")
-                supervise(settings, [*PROCESSES, DEMO], say, demo_feeder.environment(settings))
+                supervise(settings, [*PROCESSES, DEMO], say, demo_feeder.environment(settings), servers)
             else:
-                supervise(settings, list(PROCESSES), say)
-        say("stopped")
-    finally:
-        lock.close()
+                supervise(settings, list(PROCESSES), say, servers=servers)
+        finally:
+            announced.unlink(missing_ok=True)
+    say("stopped")

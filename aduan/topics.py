@@ -66,6 +66,11 @@ class Topics:
         """Messages a processor refused, with the reason and the original bytes."""
         return f"{self.prefix}.dead-letter"
 
+    @property
+    def log_identity(self) -> str:
+        """One record written once, naming this log: offsets stored in PostgreSQL belong to the log it names."""
+        return f"{self.prefix}.log-identity"
+
     def agency_inbox(self, agency_code: str) -> str:
         """An agency's inbox: what was dispositioned, copied or escalated to it, redacted for privacy."""
         return f"{self.prefix}.agency.{agency_code}.inbox"
@@ -80,6 +85,7 @@ class Topics:
             TopicSpec(self.agency_actions, p, KEEP_FOREVER, "signed agency actions"),
             TopicSpec(self.notifications, p, KEEP_A_MONTH, "replies to reporters"),
             TopicSpec(self.dead_letter, 1, KEEP_FOREVER, "refused messages with reasons"),
+            TopicSpec(self.log_identity, 1, KEEP_FOREVER, "the log's identity (one record, written once)"),
         ]
 
     def inboxes(self, agency_codes: Iterable[str]) -> list[TopicSpec]:

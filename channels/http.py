@@ -1,4 +1,5 @@
-"""``channels-http``: the web/app API, the SMS 1708 gateway hook and the social media hook, in one aiohttp process.
+"""``channels-http``: the web/app API, the SMS 1708 gateway hook, the social media hook and Open311 GeoReport v2
+(:mod:`channels.open311`), in one aiohttp process.
 
 It listens on ``ADUAN_HTTP_PORT`` (host ``ADUAN_HTTP_HOST``, default 127.0.0.1: put a TLS proxy in front) and
 serves ``/metrics`` there and on ``ADUAN_METRICS_PORT`` like every other process. A report is answered only after
@@ -9,12 +10,11 @@ the broker acknowledged it on the intake topic (``acks=all``, idempotent produce
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import signal
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Callable
 
 from aiohttp import web
 from kafka import KafkaProducer
@@ -23,25 +23,22 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from aduan import kafka
 from aduan.config import Settings
 from aduan.metrics import metrics_host
-from channels.door import Door, Read, Receipt, ignored
+from channels.bodies import FORM, JSON, MAX_BODY, Refusal, read_body
+from channels.door import Door, Read, ignored
 from channels.jsonschema import FieldError, field_errors
 from channels.notifications import accepted_text
+from channels.open311.keys import ApiKeys
+from channels.open311.reading import RequestReader
+from channels.open311.routes import Open311, add_routes, errors as open311_errors
 from channels.openapi import MENTION_REQUEST, SMS_REQUEST, document
+from channels.publishing import ReportPublisher, Unavailable
 from channels.sms import read_sms
 from channels.social import read_mention
 from channels.web import read_complaint
 
 log = logging.getLogger(__name__)
 
-MAX_BODY = 256 * 1024
-PUBLISH_TIMEOUT = 30.0
 HOST_ENV = "ADUAN_HTTP_HOST"
-JSON = "application/json"
-FORM = "application/x-www-form-urlencoded"
-
-
-class Unavailable(Exception):
-    """The broker did not acknowledge a report in time."""
 
 
 def _errors(status: int, errors: list[FieldError]) -> web.Response:
@@ -49,33 +46,8 @@ def _errors(status: int, errors: list[FieldError]) -> web.Response:
     return web.json_response(body, status=status)
 
 
-class _Refusal(Exception):
-    """A request refused before its fields are read (wrong content type, too large, not JSON)."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.response = _errors(status, [("body", code, message)])
-
-
-def _no_constants(name: str) -> None:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-async def _body(request: web.Request, *, form: bool = False) -> Any:
-    """The parsed body: JSON (or, where ``form``, a url-encoded form as a dict of strings)."""
-    allowed = (JSON, FORM) if form else (JSON,)
-    if request.content_type not in allowed:
-        raise _Refusal(415, "content_type", f"send the body as {' or '.join(allowed)}, not {request.content_type}")
-    try:
-        if request.content_type == FORM:
-            return {name: str(value) for name, value in (await request.post()).items()}
-        raw = await request.read()
-    except web.HTTPRequestEntityTooLarge:
-        raise _Refusal(413, "too_large", f"the body is larger than {MAX_BODY // 1024} KiB") from None
-    try:
-        return json.loads(raw, parse_constant=_no_constants)
-    except ValueError as exc:
-        raise _Refusal(400, "bad_json", f"the body is not valid JSON: {exc}") from None
+def _refused(refusal: Refusal) -> web.Response:
+    return _errors(refusal.status, [("body", refusal.code, refusal.message)])
 
 
 class Channels:
@@ -86,50 +58,28 @@ class Channels:
         self.door = door
         self.producer = producer
         self.clock = clock
-
-    async def _publish(self, report: dict[str, Any]) -> Receipt:
-        key, value = self.door.message(report)
-        loop = asyncio.get_running_loop()
-        done: asyncio.Future = loop.create_future()
-
-        def settle(outcome: Any, failed: bool) -> None:
-            if not done.done():
-                (done.set_exception if failed else done.set_result)(outcome)
-
-        try:
-            future = self.producer.send(self.door.topic, key=key, value=value)
-        except Exception as exc:  # metadata or buffer timeouts: the broker is not reachable
-            raise Unavailable(repr(exc)) from exc
-        future.add_callback(lambda metadata: loop.call_soon_threadsafe(settle, metadata, False))
-        future.add_errback(lambda exc: loop.call_soon_threadsafe(settle, Unavailable(repr(exc)), True))
-        try:
-            await asyncio.wait_for(done, PUBLISH_TIMEOUT)
-        except (TimeoutError, Unavailable) as exc:
-            log.error("the broker did not acknowledge report %s: %r", key.decode(), exc)
-            raise Unavailable(str(exc)) from exc
-        self.door.published(report)
-        return self.door.receipt(report)
+        self.reports = ReportPublisher(door, producer)
 
     async def complaints(self, request: web.Request) -> web.Response:
         """POST /api/v1/complaints."""
         try:
-            payload = await _body(request)
-        except _Refusal as refusal:
-            return refusal.response
+            payload = await read_body(request)
+        except Refusal as refusal:
+            return _refused(refusal)
         report, errors = read_complaint(payload, request.headers.get("Idempotency-Key"), self.clock(), self.door)
         if report is None:
             self.door.refused("WEB")
             return _errors(422, errors)
-        receipt = await self._publish(report)
+        receipt = await self.reports.publish(report)
         body = receipt.as_json() | {"status": "accepted", "message": accepted_text(receipt.tracking_id)}
         return web.json_response(body, status=202)
 
     async def sms(self, request: web.Request) -> web.Response:
         """POST /api/v1/sms/inbound."""
         try:
-            payload = await _body(request, form=True)
-        except _Refusal as refusal:
-            return refusal.response
+            payload = await read_body(request, allowed=(JSON, FORM))
+        except Refusal as refusal:
+            return _refused(refusal)
         errors = field_errors(SMS_REQUEST, payload)
         if errors:
             return _errors(422, errors)
@@ -137,15 +87,15 @@ class Channels:
         if read.report is None:
             ignored("SMS", read.reason or "invalid")
             return web.json_response({"reply": read.reply, "tracking_id": None})
-        receipt = await self._publish(read.report)
+        receipt = await self.reports.publish(read.report)
         return web.json_response({"reply": accepted_text(receipt.tracking_id), "tracking_id": receipt.tracking_id})
 
     async def mentions(self, request: web.Request) -> web.Response:
         """POST /api/v1/social/mentions."""
         try:
-            payload = await _body(request)
-        except _Refusal as refusal:
-            return refusal.response
+            payload = await read_body(request)
+        except Refusal as refusal:
+            return _refused(refusal)
         errors = field_errors(MENTION_REQUEST, payload)
         if errors:
             return _errors(422, errors)
@@ -153,7 +103,7 @@ class Channels:
         if read.report is None:
             ignored("SOCIAL_MEDIA", read.reason or "invalid")
             return web.json_response({"outcome": "ignored", "tracking_id": None, "reason": read.reason})
-        receipt = await self._publish(read.report)
+        receipt = await self.reports.publish(read.report)
         return web.json_response({"outcome": "accepted", "tracking_id": receipt.tracking_id, "reason": None},
                                  status=202)
 
@@ -182,15 +132,17 @@ async def _unavailable(request: web.Request, handler: Callable) -> web.StreamRes
                                                      "saved: retry later with the same idempotency key")])
 
 
-def build_app(channels: Channels) -> web.Application:
-    """The aiohttp application of every HTTP channel."""
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[_unavailable])
+def build_app(channels: Channels, reads: RequestReader | None = None, keys: ApiKeys | None = None
+              ) -> web.Application:
+    """The aiohttp application of every HTTP channel; Open311 reads with ``reads`` and admits ``keys``."""
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[_unavailable, open311_errors])
     app.router.add_post("/api/v1/complaints", channels.complaints)
     app.router.add_post("/api/v1/sms/inbound", channels.sms)
     app.router.add_post("/api/v1/social/mentions", channels.mentions)
     app.router.add_get("/api/v1/openapi.json", channels.openapi)
     app.router.add_get("/healthz", channels.health)
     app.router.add_get("/metrics", metrics)
+    add_routes(app, Open311(channels.door, channels.reports, reads, keys or ApiKeys({}), channels.clock))
     return app
 
 
@@ -198,11 +150,13 @@ async def serve(settings: Settings) -> None:
     """Serve until SIGTERM or SIGINT, then finish the requests in flight and flush the producer."""
     loop = asyncio.get_running_loop()
     door = Door(settings)
+    keys = ApiKeys.from_env()
+    reads = RequestReader(settings) if settings.database_url else None
     # idempotent whatever ADUAN_PRODUCER_IDEMPOTENCE says: its producer id keeps a broker connection open, which
     # is what /healthz reports (a plain producer connects only at its first send)
     producer = kafka.producer(settings, client_id="aduan-channels-http", enable_idempotence=True)
     await loop.run_in_executor(None, producer.partitions_for, door.topic)  # metadata before the first request
-    runners = [web.AppRunner(build_app(Channels(door, producer)))]
+    runners = [web.AppRunner(build_app(Channels(door, producer), reads, keys))]
     host = os.environ.get(HOST_ENV) or "127.0.0.1"
     await runners[0].setup()
     await web.TCPSite(runners[0], host, settings.http_port).start()
@@ -220,6 +174,8 @@ async def serve(settings: Settings) -> None:
     await stop.wait()
     for runner in runners:
         await runner.cleanup()
+    if reads is not None:
+        reads.close()
     await loop.run_in_executor(None, producer.close)
 
 

@@ -1,7 +1,8 @@
 """Replies to reporters (``id.aduan.ReporterNotification``): where they go and what they say, in Indonesian.
 
 A reply goes back the way the report came: SMS to the sender's number, email to the sender's address, social media
-to the author's handle. A web or app report is answered by email when the reporter gave one, else by SMS. A
+to the author's handle. A web, app or Open311 report is answered by email when the reporter gave one, else by
+SMS (an Open311 client has no channel of its own to reply on; it follows the request with ``GET requests``). A
 historical bulk import is never answered. For an anonymous reporter the notification carries the sealed identity
 instead of an address; only the sender unseals it (:func:`reply_address` then picks the address).
 
@@ -23,7 +24,7 @@ ADDRESS_FIELDS = {"SMS": "phone", "EMAIL": "email", "SOCIAL_MEDIA": "social_hand
 _DIRECT = {"SMS", "EMAIL", "SOCIAL_MEDIA"}
 # Channels that answer with the tracking id at once: they get an ACCEPTED notification only when the tracking id
 # changed after a collision.
-ANSWERED_AT_THE_DOOR = {"WEB", "MOBILE_APP", "SMS"}
+ANSWERED_AT_THE_DOOR = {"WEB", "MOBILE_APP", "SMS", "OPEN311"}
 _NO_REPLY = {"BULK_IMPORT"}
 
 SMS_HELP = ("Format SMS 1708: [kode/nama wilayah] isi laporan. Contoh: KENDARI jalan rusak di depan pasar. "

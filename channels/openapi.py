@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from channels.open311 import openapi as open311
 from channels.report import (
     ADDRESS_MAX,
     ATTACHMENTS_MAX,
@@ -181,8 +182,9 @@ def document() -> dict[str, Any]:
             "title": "aduan channels",
             "version": "1.0.0",
             "description": "The doors of the complaint system (SP4N-LAPOR!): web/app reports, the SMS 1708 "
-                           "gateway and social media mentions. Every accepted report gets its tracking id at "
-                           "once and becomes exactly one complaint, however often it is retried.",
+                           "gateway, social media mentions and Open311 GeoReport v2 (/open311/v2/). Every accepted "
+                           "report gets its tracking id at once and becomes exactly one complaint, however often "
+                           "it is retried.",
         },
         "paths": {
             "/api/v1/complaints": {"post": {
@@ -255,6 +257,7 @@ def document() -> dict[str, Any]:
                 "responses": {"200": {"description": "Prometheus text format",
                                       "content": {"text/plain": {"schema": {"type": "string"}}}}},
             }},
+            **open311.paths(),
         },
         "components": {"schemas": {
             "ComplaintRequest": COMPLAINT_REQUEST,
@@ -272,5 +275,6 @@ def document() -> dict[str, Any]:
             "Health": {"type": "object", "required": ["status", "broker"], "properties": {
                 "status": {"type": "string", "enum": ["ok", "degraded"]},
                 "broker": {"type": "boolean"}}},
+            **open311.SCHEMAS,
         }},
     }

@@ -3,6 +3,8 @@
 :meth:`BatchApplier.apply` first locks the schema's ``projection_offsets`` rows (which also makes a rebuild's
 swap wait for the batch, and the next batch wait for the swap), then, per partition:
 
+- if the stored next offset is beyond the high-water mark the messages were fetched with, the log is not the one
+  the offsets belong to: :class:`aduan.log_guard.OffsetsBeyondLog` is raised and nothing is applied;
 - if the stored next offset is not the one the caller expected (a rebuild swapped in other read models, or
   another projector moved on), nothing of that partition is applied: the result asks the caller to seek there;
 - messages below the stored offset were applied before and are skipped;
@@ -21,7 +23,8 @@ from dataclasses import dataclass, field
 import psycopg2.extensions
 import psycopg2.extras
 
-from aduan.stream_message import Message
+from aduan.log_guard import PROJECTOR, refuse_beyond_log
+from aduan.stream_message import Message, highwaters
 from projections.decode import EventDecoder
 from projections.model import STATUS_COLUMNS, ComplaintRow, CountKey, Fold
 from projections.pgcopy import copy_lines
@@ -63,6 +66,7 @@ class BatchApplier:
         """Apply ``messages`` (in log order per partition), given the next offsets the caller believes stored."""
         result = BatchResult()
         stored = self.stored_offsets(cur, lock=True)
+        refuse_beyond_log(PROJECTOR, {(self.topic, p): o for p, o in stored.items()}, highwaters(messages))
         fresh: list[Message] = []
         for message in messages:
             partition = message.partition

@@ -13,9 +13,15 @@ Choices:
 
 - ``acknowledged_at`` (first response) is the first acknowledgement ever; ``follow_up_at``, ``resolved_at`` and
   ``closed_at`` are cleared by a reopening (as ``evolve`` does), so they describe the latest round.
-- The current deadline is that of the latest ``DeadlineWarning``/``DeadlineBreached``; it is cleared when that
-  stage completes (``StageCompleted``) or the complaint closes, is rejected or withdrawn. ``missed_deadline`` is
-  true once any deadline was breached or any stage completed late.
+- ``open_deadlines`` holds the due time (null while paused) and breach flag of every open stage, from
+  ``DeadlineSet`` (announced when a clock starts, restarts, pauses or resumes) and ``DeadlineWarning``/
+  ``DeadlineBreached``; a stage leaves it when it completes (``StageCompleted``), all leave when the complaint
+  closes, is rejected or withdrawn, and none opens while it stays so (the deadline processor may announce a clock
+  after the lifecycle ended the complaint on the log). The current deadline (``deadline_stage``, ``deadline_due_at``,
+  ``deadline_breached``) is that of the earliest open stage in :data:`STAGE_ORDER`: first response before
+  follow-up, which both start with the disposition. A new round starts unbreached; a pause or resume keeps the
+  breach. ``missed_deadline`` is true once any deadline was breached or any stage completed late.
+- ``attachment_urls`` are the URLs of the files attached to the report and to the reporter's additions.
 - ``escalation_level`` is the highest level reached; ``escalated_to`` the latest agency chasing it.
 - An anonymous reporter's identity is never stored, even if an event carried it in clear; the reporter ref
   (a pseudonym) is kept on the status row only, never in the timeline. ``PersonalDataErased`` nulls all of it.
@@ -34,13 +40,13 @@ from projections.places import Places
 
 STATUS_COLUMNS: tuple[str, ...] = (
     "complaint_id", "tracking_id", "report_type", "channel", "category", "region_code", "regency_code",
-    "province_code", "title", "description", "address", "latitude", "longitude", "anonymous", "confidential",
-    "reporter_ref", "reporter_name", "reporter_email", "reporter_phone", "reporter_social_handle",
+    "province_code", "title", "description", "address", "latitude", "longitude", "attachment_urls", "anonymous",
+    "confidential", "reporter_ref", "reporter_name", "reporter_email", "reporter_phone", "reporter_social_handle",
     "personal_data_erased", "status", "agency", "unit", "copies", "routing_round", "forwards", "reopen_count",
     "submitted_at", "submitted_day", "verified_at", "postponed_until", "dispositioned_at", "acknowledged_at",
     "follow_up_at", "resolved_at", "closed_at", "rejected_at", "withdrawn_at", "deadline_stage", "deadline_due_at",
-    "deadline_breached", "missed_deadline", "escalation_level", "escalated_to", "rating", "rated_at",
-    "last_event_at", "events",
+    "deadline_breached", "missed_deadline", "open_deadlines", "escalation_level", "escalated_to", "rating",
+    "rated_at", "last_event_at", "events",
 )
 TIMESTAMP_COLUMNS = frozenset(c for c in STATUS_COLUMNS if c.endswith("_at") or c == "postponed_until")
 REPORTER_COLUMNS = ("reporter_ref", "reporter_name", "reporter_email", "reporter_phone", "reporter_social_handle")
@@ -80,7 +86,10 @@ STATUS_AFTER: dict[str, str | None] = {
     Event.STAGE_COMPLETED: None,
     Event.WITHDRAWN: Status.WITHDRAWN.value,
     Event.PERSONAL_DATA_ERASED: None,
+    Event.DEADLINE_SET: None,
 }
+STAGE_ORDER = ("VERIFICATION", "FIRST_RESPONSE", "FOLLOW_UP", "CLOSURE")  # the symbols of id.aduan.Stage
+ENDED = frozenset({Status.CLOSED.value, Status.REJECTED.value, Status.WITHDRAWN.value})  # no clock runs
 ESCALATION_RANK = {"AGENCY_COORDINATOR": 1, "NATIONAL_ADMIN": 2, "OMBUDSMAN": 3}
 
 
@@ -100,6 +109,7 @@ class ComplaintRow:
         for column, value in zip(STATUS_COLUMNS, values):
             setattr(row, column, value)
         row.copies = list(row.copies)
+        row.attachment_urls = list(row.attachment_urls)
         return row
 
     def count_key(self) -> CountKey:
@@ -152,6 +162,7 @@ class Fold:
             Event.STAGE_COMPLETED: _stage_completed,
             Event.WITHDRAWN: _withdrawn,
             Event.PERSONAL_DATA_ERASED: _personal_data_erased,
+            Event.DEADLINE_SET: _deadline_set,
         }
 
     def apply(self, name: str, record: dict, partition: int, offset: int) -> tuple[TimelineRow, StageRow | None]:
@@ -207,6 +218,7 @@ class Fold:
         row.address = record["address"]
         row.latitude = coordinates["lat"] if coordinates else None
         row.longitude = coordinates["lon"] if coordinates else None
+        row.attachment_urls = _urls(record["attachments"])
         row.anonymous = anonymous
         row.confidential = privacy["confidential"]
         row.reporter_ref = actor["id"] if actor["kind"] == "REPORTER" else None
@@ -225,6 +237,7 @@ class Fold:
         row.follow_up_at = row.resolved_at = row.closed_at = row.rejected_at = row.withdrawn_at = None
         row.deadline_stage = row.deadline_due_at = None
         row.deadline_breached = row.missed_deadline = False
+        row.open_deadlines = {}
         row.escalation_level = row.escalated_to = row.rating = row.rated_at = None
         row.last_event_at = at
         row.events = 1
@@ -252,9 +265,27 @@ class Fold:
         return r["from_agency"], None, _join(r["reason"], r["note"]), suggested and f"suggested {suggested}"
 
 
+def _urls(attachments: list[dict]) -> list[str]:
+    return [attachment["url"] for attachment in attachments if attachment["url"]]
+
+
+def _open_deadline(row: ComplaintRow, stage: str, due_at: int | None, breached: bool) -> None:
+    if row.status in ENDED:
+        return
+    row.open_deadlines[stage] = [due_at, breached]
+    _show_current_deadline(row)
+
+
+def _show_current_deadline(row: ComplaintRow) -> None:
+    """The current deadline columns from ``open_deadlines``: its earliest stage, or none."""
+    stage = next((s for s in STAGE_ORDER if s in row.open_deadlines), None)
+    row.deadline_stage = stage
+    row.deadline_due_at, row.deadline_breached = row.open_deadlines[stage] if stage else (None, False)
+
+
 def _clear_deadline(row: ComplaintRow) -> None:
-    row.deadline_stage = row.deadline_due_at = None
-    row.deadline_breached = False
+    row.open_deadlines = {}
+    _show_current_deadline(row)
 
 
 def _rejected(row: ComplaintRow, r: dict, at: int) -> Detail:
@@ -289,6 +320,7 @@ def _information_requested(row: ComplaintRow, r: dict, at: int) -> Detail:
 
 
 def _information_added(row: ComplaintRow, r: dict, at: int) -> Detail:
+    row.attachment_urls = row.attachment_urls + _urls(r["attachments"])
     return None, None, r["text"], None
 
 
@@ -320,17 +352,22 @@ def _rated(row: ComplaintRow, r: dict, at: int) -> Detail:
     return None, None, _join(f"{r['rating']}/5", r["comment"]), None
 
 
+def _deadline_set(row: ComplaintRow, r: dict, at: int) -> Detail:
+    stage, reason = r["stage"], r["reason"]
+    breached = reason in ("PAUSED", "RESUMED") and row.open_deadlines.get(stage, [None, False])[1]  # same round
+    _open_deadline(row, stage, r["due_at"], breached)
+    return r["agency"], stage, reason.lower(), _join(r["deadline_id"], f"{r['working_days']} working days",
+                                                     f"policy {r['policy_version']}")
+
+
 def _deadline_warning(row: ComplaintRow, r: dict, at: int) -> Detail:
-    row.deadline_stage = r["stage"]
-    row.deadline_due_at = r["due_at"]
-    row.deadline_breached = False
+    _open_deadline(row, r["stage"], r["due_at"], False)
     return r["agency"], r["stage"], None, r["deadline_id"]
 
 
 def _deadline_breached(row: ComplaintRow, r: dict, at: int) -> Detail:
-    row.deadline_stage = r["stage"]
-    row.deadline_due_at = r["due_at"]
-    row.deadline_breached = row.missed_deadline = True
+    _open_deadline(row, r["stage"], r["due_at"], True)
+    row.missed_deadline = True
     return r["agency"], r["stage"], None, r["deadline_id"]
 
 
@@ -344,8 +381,8 @@ def _escalated(row: ComplaintRow, r: dict, at: int) -> Detail:
 
 
 def _stage_completed(row: ComplaintRow, r: dict, at: int) -> Detail:
-    if r["stage"] == row.deadline_stage:
-        _clear_deadline(row)
+    row.open_deadlines.pop(r["stage"], None)
+    _show_current_deadline(row)
     if not r["on_time"]:
         row.missed_deadline = True
     return r["agency"], r["stage"], "on time" if r["on_time"] else "late", None

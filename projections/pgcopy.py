@@ -1,12 +1,14 @@
 """Rows in PostgreSQL's COPY text format, and bulk loading with ``COPY ... FROM STDIN``.
 
 Values: ``None`` -> ``\\N``; text escaped (backslash, tab, newline, carriage return); timestamps given as integer
-milliseconds since the epoch (UTC); lists as text arrays. :mod:`projections.tables` builds whole lines.
+milliseconds since the epoch (UTC); lists as text arrays; JSON as text. :mod:`projections.tables` builds whole
+lines.
 """
 
 from __future__ import annotations
 
 import io
+import json
 from datetime import date
 from typing import Iterable, Sequence
 
@@ -47,6 +49,13 @@ def text_array(values: list[str] | None) -> str:
         return NULL
     items = ",".join('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
     return text("{" + items + "}")
+
+
+def json_text(value: object) -> str:
+    """A ``jsonb`` value from JSON-ready data."""
+    if value is None:
+        return NULL
+    return text(json.dumps(value, separators=(",", ":")))
 
 
 def copy_lines(cur: psycopg2.extensions.cursor, table: str, columns: Sequence[str], lines: Iterable[str]) -> None:

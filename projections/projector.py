@@ -26,6 +26,7 @@ from prometheus_client import start_http_server
 from aduan import db, kafka
 from aduan.config import Settings
 from aduan.deadletter import dead_letter
+from aduan.log_guard import OffsetsBeyondLog
 from aduan.metrics import BATCH_FAILURES, BATCH_SECONDS, LAST_COMMIT, MESSAGES_CONSUMED
 from aduan.stream_message import Message
 from aduan.topics import Topics
@@ -82,9 +83,12 @@ class Projector:
                     self.start()
                 self.step()
                 delay = 0.5
-            except Exception:
+            except Exception as exc:
                 BATCH_FAILURES.labels(processor=PROCESSOR).inc()
-                log.exception("projector: batch failed; retrying from the stored offsets in %.1f s", delay)
+                if isinstance(exc, OffsetsBeyondLog):  # never skipped: refused until an operator mends the log
+                    exc.export()
+                else:
+                    log.exception("projector: batch failed; retrying from the stored offsets in %.1f s", delay)
                 self._drop_connection()
                 self._stopping.wait(delay)
                 delay = min(delay * 2, 30.0)
@@ -98,8 +102,8 @@ class Projector:
         if time.monotonic() - self._partitions_checked > PARTITION_CHECK_SECONDS:
             self._assign()
         polled = self._consumer.poll(timeout_ms=timeout_ms, max_records=self.batch_size)
-        messages = [Message(r.topic, r.partition, r.offset, r.key, r.value) for records in polled.values()
-                    for r in records]
+        messages = [Message(r.topic, r.partition, r.offset, r.key, r.value, highwater=self._consumer.highwater(tp))
+                    for tp, records in polled.items() for r in records]
         if not messages:
             self._export_lag()
             return None

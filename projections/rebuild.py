@@ -37,6 +37,7 @@ from kafka import TopicPartition
 
 from aduan import db, kafka
 from aduan.config import Settings
+from aduan.log_guard import mark_read_models_current
 from aduan.stream_message import Message
 from aduan.topics import Topics
 from projections.batch import BatchApplier
@@ -308,6 +309,7 @@ def _swap(settings: Settings, conn: psycopg2.extensions.connection, topic: str, 
                 caught_up += _catch_up_batch(cur, consumer, applier, expected)
             cur.execute(f"ALTER SCHEMA {SCHEMA} RENAME TO {RETIRED}")
             cur.execute(f"ALTER SCHEMA {SHADOW} RENAME TO {SCHEMA}")
+            mark_read_models_current(cur)
         conn.commit()
         return caught_up
     finally:

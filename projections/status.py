@@ -52,6 +52,7 @@ EVENT_LABELS = {
     "StageCompleted": "Tahap selesai",
     "ComplaintWithdrawn": "Laporan dicabut",
     "PersonalDataErased": "Data pribadi pelapor dihapus",
+    "DeadlineSet": "Batas waktu ditetapkan",
 }
 _ZONE_NAMES = {WIB: "WIB", WITA: "WITA", WIT: "WIT"}
 

@@ -22,6 +22,8 @@ _BOOLEAN = frozenset({"anonymous", "confidential", "personal_data_erased", "dead
                       "on_time"})
 _NUMBER = frozenset({"latitude", "longitude", "routing_round", "forwards", "reopen_count", "rating", "events",
                      "log_partition", "log_offset", "paused_ms"})
+_TEXT_ARRAY = frozenset({"copies", "attachment_urls"})
+_JSON = frozenset({"open_deadlines"})
 
 
 def _expression(column: str, index: int) -> str:
@@ -35,8 +37,10 @@ def _expression(column: str, index: int) -> str:
         return f"N if {value} is None else ('t' if {value} else 'f')"
     if column.endswith("_at") or column in TIMESTAMP_COLUMNS:
         return f"N if {value} is None else timestamp({value})"
-    if column == "copies":
+    if column in _TEXT_ARRAY:
         return f"text_array({value})"
+    if column in _JSON:
+        return f"json({value})"
     return f"N if {value} is None else text({value})"
 
 
@@ -52,7 +56,7 @@ class Table:
         """The function that turns a row (column values in order) into its COPY line."""
         fields = "\\t".join("{" + _expression(c, i) + "}" for i, c in enumerate(self.columns))
         namespace = {"N": pgcopy.NULL, "text": pgcopy.text, "timestamp": pgcopy.timestamp,
-                     "text_array": pgcopy.text_array}
+                     "text_array": pgcopy.text_array, "json": pgcopy.json_text}
         exec(f'def line(v):\n    return f"{fields}\\n"\n', namespace)  # noqa: S102 - generated from constants
         return namespace["line"]  # type: ignore[return-value]
 

@@ -22,6 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from aduan.config import Settings
 from aduan.health import faust_healthz
+from aduan.log_guard import OffsetsBeyondLog
 from aduan.metrics import BATCH_FAILURES, BATCH_SECONDS, CONSUMER_LAG, LAST_COMMIT, MESSAGES_CONSUMED, metrics_host
 from aduan.stream_message import Message
 from streams.batches import OffsetGap
@@ -85,9 +86,10 @@ def batch_agent(
     anything arrived (default: ``Settings.batch_window_ms``).
 
     A batch whose handler raises is retried with back-off until it succeeds: a failure there means the
-    database or the broker is unavailable, never a bad message (handlers dead-letter those themselves). A batch
-    that starts beyond the stored offsets (:class:`streams.batches.OffsetGap`) is dropped and its partitions are
-    read again from the stored offsets, so that nothing the consumer skipped is lost.
+    database or the broker is unavailable, or the log is not the one the stored offsets belong to
+    (:class:`aduan.log_guard.OffsetsBeyondLog`), never a bad message (handlers dead-letter those themselves). A
+    batch that starts beyond the stored offsets (:class:`streams.batches.OffsetGap`) is dropped and its partitions
+    are read again from the stored offsets, so that nothing the consumer skipped is lost.
     """
     channel = app.topic(*topics)
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=processor)
@@ -95,7 +97,7 @@ def batch_agent(
     async def run(stream: faust.StreamT) -> None:
         loop = asyncio.get_running_loop()
         async for events in stream.take_events(max_batch, within or app.batch_window):
-            batch = [_message(event) for event in events]
+            batch = _messages(app, events)
             delay = 0.5
             while True:
                 started = time.perf_counter()
@@ -108,9 +110,12 @@ def batch_agent(
                     for (topic, partition), offset in gap.gaps.items():
                         await app.consumer.seek(TP(topic, partition), offset)
                     break
-                except Exception:
+                except Exception as exc:
                     BATCH_FAILURES.labels(processor=processor).inc()
-                    log.exception("%s: batch of %d failed; retrying in %.1f s", processor, len(batch), delay)
+                    if isinstance(exc, OffsetsBeyondLog):  # never skipped: refused until an operator mends the log
+                        exc.export()
+                    else:
+                        log.exception("%s: batch of %d failed; retrying in %.1f s", processor, len(batch), delay)
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, 30.0)
             BATCH_SECONDS.labels(processor=processor).observe(time.perf_counter() - started)
@@ -120,18 +125,26 @@ def batch_agent(
     app.agent(channel, name=f"{processor}-agent")(run)
 
 
-def _message(event: faust.EventT) -> Message:
-    m = event.message
-    headers = list(m.headers.items()) if isinstance(m.headers, dict) else list(m.headers or [])
-    return Message(
-        topic=m.topic,
-        partition=m.partition,
-        offset=m.offset,
-        key=m.key,
-        value=m.value,
-        headers=[(k, v) for k, v in headers],
-        timestamp_ms=int(m.timestamp * 1000) if m.timestamp else None,
-    )
+def _messages(app: faust.App, events: list[faust.EventT]) -> list[Message]:
+    """The batch as :class:`Message` objects, each with its partition's fetch high-water mark."""
+    marks: dict[tuple[str, int], int | None] = {}
+    batch = []
+    for event in events:
+        m = event.message
+        if (m.topic, m.partition) not in marks:
+            marks[(m.topic, m.partition)] = app.consumer.highwater(TP(m.topic, m.partition))
+        headers = list(m.headers.items()) if isinstance(m.headers, dict) else list(m.headers or [])
+        batch.append(Message(
+            topic=m.topic,
+            partition=m.partition,
+            offset=m.offset,
+            key=m.key,
+            value=m.value,
+            headers=[(k, v) for k, v in headers],
+            timestamp_ms=int(m.timestamp * 1000) if m.timestamp else None,
+            highwater=marks[(m.topic, m.partition)],
+        ))
+    return batch
 
 
 def _record_consumption(app: faust.App, processor: str, batch: list[Message]) -> None:

@@ -1,5 +1,6 @@
 """The batch rule every stateful processor follows (docs/design.md): one PostgreSQL transaction per batch that
-locks the processor's offset rows, skips what it already handled, applies the rest and records the next offsets."""
+locks the processor's offset rows, refuses the batch when a stored offset is beyond the log's end
+(:mod:`aduan.log_guard`), skips what it already handled, applies the rest and records the next offsets."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import psycopg2.extras
 
 from aduan import db
 from aduan.config import Settings
-from aduan.stream_message import Message
+from aduan.log_guard import refuse_beyond_log
+from aduan.stream_message import Message, highwaters
 
 
 def lock_offsets(cur: psycopg2.extensions.cursor, consumer: str,
@@ -39,9 +41,15 @@ class OffsetGap(RuntimeError):
         self.gaps = gaps
 
 
-def unseen(start: dict[tuple[str, int], int], batch: list[Message]) -> list[Message]:
-    """The messages of ``batch`` at or beyond the stored next offsets ``start``; raises :class:`OffsetGap` when a
-    partition's first message lies beyond its stored offset (a partition never handled, at 0, may start later)."""
+def unhandled(consumer: str, start: dict[tuple[str, int], int], batch: list[Message]) -> list[Message]:
+    """The messages of ``batch`` at or above ``consumer``'s stored next offsets ``start``.
+
+    Raises :class:`aduan.log_guard.OffsetsBeyondLog` when a stored offset is beyond the high-water mark the batch
+    was fetched with: the log is not the one the offsets came from, and skipping would drop what was never seen.
+    Raises :class:`OffsetGap` when a partition's first message lies beyond its stored offset (a partition never
+    handled, at 0, may start later).
+    """
+    refuse_beyond_log(consumer, start, highwaters(batch))
     first: dict[tuple[str, int], int] = {}
     for m in batch:
         first.setdefault((m.topic, m.partition), m.offset)
@@ -53,7 +61,7 @@ def unseen(start: dict[tuple[str, int], int], batch: list[Message]) -> list[Mess
 
 def fresh_messages(cur: psycopg2.extensions.cursor, consumer: str, batch: list[Message]) -> list[Message]:
     """The messages of ``batch`` that ``consumer`` has not handled yet, with its offset rows locked until commit."""
-    return unseen(lock_offsets(cur, consumer, ((m.topic, m.partition) for m in batch)), batch)
+    return unhandled(consumer, lock_offsets(cur, consumer, ((m.topic, m.partition) for m in batch)), batch)
 
 
 def next_offsets(batch: list[Message]) -> list[tuple[str, int, int]]:

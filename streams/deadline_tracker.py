@@ -26,7 +26,10 @@ ComplaintWithdrawn                abandons every clock
 
 Stopping a clock emits ``StageCompleted`` with ``on_time`` (for CLOSURE, on time means the reporter answered
 within the closure period); abandoning one (withdrawal, rejection, closure) emits nothing, so an abandoned stage
-never counts as answered.
+never counts as answered. Starting, pausing and resuming one emits ``DeadlineSet`` with the deadline from then on
+(reason STARTED, RESTARTED for a round after the first, PAUSED with no deadline, RESUMED), so readers know a
+stage's deadline from its first moment; a clock that keeps running for a new agency after a forward announces
+nothing, its deadline stays.
 
 **Alarms** (:meth:`DeadlineTracker.fire`), each at most once per deadline: ``DeadlineWarning`` when
 ``warning_lead_days`` working days remain (skipped when the deadline already passed); on the first millisecond
@@ -37,9 +40,10 @@ admin, the Ombudsman) until the chain ends. VERIFICATION has no handling agency 
 admin to the Ombudsman. CLOSURE never breaches: when its period passes the answer is the system ``Close``
 command (reason ``NO_REPLY_AFTER_FOLLOW_UP``) for ``<p>.commands``.
 
-Event ids derive from the deadline id (``event_id(deadline_id, name, step)``), so announcing the same alarm
-again yields the same ids. A complaint whose region code is not an official one yet is timed in WIB until
-verification sets its region.
+Event ids derive from the deadline id (``event_id(deadline_id, name, step)``; for ``DeadlineSet`` the step counts
+the clock's changes: 0 when it starts, then 1, 2, ... for each pause and resume), so announcing the same alarm or
+clock change again yields the same ids. A complaint whose region code is not an official one yet is timed in WIB
+until verification sets its region.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any, Callable
 
 from aduan.command_wire import NAMESPACE as COMMAND_NAMESPACE
@@ -73,6 +78,15 @@ TRACKED = frozenset({
     Event.WITHDRAWN,
 })
 AGENCY_STAGES = (Stage.FIRST_RESPONSE, Stage.FOLLOW_UP)
+
+
+class DeadlineSetReason(StrEnum):
+    """Why a ``DeadlineSet`` was emitted; the symbols of the Avro enum ``id.aduan.DeadlineSetReason``."""
+
+    STARTED = "STARTED"
+    RESTARTED = "RESTARTED"
+    PAUSED = "PAUSED"
+    RESUMED = "RESUMED"
 
 
 # --- what the tracker knows -----------------------------------------------------------------------------------
@@ -327,7 +341,13 @@ class _Step:
                                  self.tracker.calendar_region(c.region_code), self.header["occurred_at"],
                                  round=latest.clock.round + 1 if latest else 1)
         agency, unit = (None, None) if stage is Stage.VERIFICATION else (c.agency, c.unit)
-        self.put(Deadline(clock, agency, unit, self.header["event_id"]))
+        self.announce(Deadline(clock, agency, unit, self.header["event_id"]),
+                      DeadlineSetReason.RESTARTED if latest else DeadlineSetReason.STARTED)
+
+    def announce(self, deadline: Deadline, reason: DeadlineSetReason) -> None:
+        """Keep the changed clock of ``deadline`` and emit its ``DeadlineSet``."""
+        self.put(deadline)
+        self.outputs.append(deadline_set(self.complaint, deadline, reason, self.header, self.tracker.calendar))
 
     def complete(self, stage: Stage) -> None:
         """Stop the running round of ``stage`` and emit ``StageCompleted``."""
@@ -347,12 +367,14 @@ class _Step:
     def pause_running(self) -> None:
         for deadline in self.current():
             if deadline.running and deadline.clock.paused_since is None:
-                self.put(replace(deadline, clock=deadline.clock.pause(self._at(deadline.clock))))
+                self.announce(replace(deadline, clock=deadline.clock.pause(self._at(deadline.clock))),
+                              DeadlineSetReason.PAUSED)
 
     def resume_paused(self) -> None:
         for deadline in self.current():
             if deadline.running and deadline.clock.paused_since is not None:
-                self.put(replace(deadline, clock=deadline.clock.resume(self._at(deadline.clock))))
+                self.announce(replace(deadline, clock=deadline.clock.resume(self._at(deadline.clock))),
+                              DeadlineSetReason.RESUMED)
 
     def _stopped(self, deadline: Deadline) -> Deadline:
         return replace(deadline, clock=deadline.clock.stop(self._at(deadline.clock)))
@@ -465,6 +487,25 @@ def stage_completed(complaint: Complaint, deadline: Deadline, cause: Mapping[str
         "on_time": clock.on_time(calendar),
     }
     return _event(complaint, Event.STAGE_COMPLETED, event_id(deadline.deadline_id, Event.STAGE_COMPLETED),
+                  cause["occurred_at"], cause["event_id"], body)
+
+
+def deadline_set(complaint: Complaint, deadline: Deadline, reason: DeadlineSetReason, cause: Mapping[str, Any],
+                 calendar: WorkingCalendar) -> Output:
+    """``DeadlineSet`` of a clock that ``cause`` (an event's header) just started, paused or resumed."""
+    clock = deadline.clock
+    change = 2 * len(clock.pauses) + (clock.paused_since is not None)  # 0 at the start, then one per pause/resume
+    body = {
+        "stage": clock.stage.value,
+        "agency": deadline.agency,
+        "deadline_id": deadline.deadline_id,
+        "reason": reason.value,
+        "due_at": clock.due_at(calendar),
+        "working_days": clock.policy.working_days,
+        "policy_version": clock.policy.version,
+        "calendar_version": calendar.version,
+    }
+    return _event(complaint, Event.DEADLINE_SET, event_id(deadline.deadline_id, Event.DEADLINE_SET, change),
                   cause["occurred_at"], cause["event_id"], body)
 
 

@@ -1,13 +1,14 @@
 """The deadline processor: the stage clocks of every open complaint, kept from the event log in PostgreSQL; the
-warnings, breaches, escalations and ``StageCompleted`` that :mod:`streams.deadline_tracker` decides go back onto the
-log, the system ``Close`` for an unanswered follow-up onto ``<p>.commands``.
+``DeadlineSet``, warnings, breaches, escalations and ``StageCompleted`` that :mod:`streams.deadline_tracker` decides
+go back onto the log, the system ``Close`` for an unanswered follow-up onto ``<p>.commands``.
 
 Two parts share one faust worker (``aduan run deadlines``):
 
 * :class:`DeadlineTracking` consumes the log in batches, each in one transaction with its consumed offsets
   (``streams.batches.TransactionalBatches``): it loads the batch's complaints and clocks ``FOR UPDATE``, applies
   the events it has not applied before (``deadline_applied_events``, by event id, so a republished event moves
-  nothing), publishes the ``StageCompleted`` events and waits for the acknowledgements, saves clocks and offsets.
+  nothing), publishes the ``DeadlineSet`` and ``StageCompleted`` events of the clocks it changed and waits for the
+  acknowledgements, saves clocks and offsets.
 * :class:`DeadlineTimers` runs every ``TICK_SECONDS`` (a faust timer; the database work in an executor). It
   selects clocks whose next alarm is due ``FOR UPDATE SKIP LOCKED LIMIT TIMER_BATCH``, records each firing in
   ``deadline_firings`` (primary key deadline, alarm, step) with the clock's new state, publishes, waits for the
@@ -333,11 +334,14 @@ class DeadlineTimers:
 
 
 def caught_up_partitions(cur: psycopg2.extensions.cursor, topic: str, highwaters: Mapping[int, int]) -> list[int]:
-    """The partitions whose events the log consumer has applied up to the given high-water marks."""
+    """The partitions whose events the log consumer has applied exactly up to the given high-water marks.
+
+    Applied beyond the mark means the log is not the one the offsets belong to (:mod:`aduan.log_guard`): its clocks
+    cannot be trusted, so that partition fires nothing either."""
     cur.execute("SELECT partition, next_offset FROM consumer_offsets WHERE consumer = %s AND topic = %s",
                 (PROCESSOR, topic))
     applied = dict(cur.fetchall())
-    return sorted(p for p, highwater in highwaters.items() if applied.get(p, 0) >= highwater)
+    return sorted(p for p, highwater in highwaters.items() if applied.get(p, 0) == highwater)
 
 
 def _count(firings: list[Firing]) -> None:

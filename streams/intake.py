@@ -107,7 +107,8 @@ def complaint_submitted(report: dict[str, Any], key: str, tracking_id: str, ids:
     clear, sealed = protect(report["reporter"], anonymous=anonymous, sealer=sealer)
     return {
         "header": new_header(event_id=event_id(key, Event.SUBMITTED), complaint_id=cid, tracking_id=tracking_id,
-                             occurred_at=report["received_at"], actor=actor, correlation_id=cid, causation_id=key),
+                             occurred_at=report["received_at"], actor=actor, correlation_id=cid, causation_id=key,
+                             schema_version=codec().registry.latest(Event.SUBMITTED.value).version),
         "report_type": report["report_type"],
         "channel": report["channel"],
         "channel_message_id": report["channel_message_id"],

@@ -76,7 +76,7 @@ from aduan.stream_message import Message
 from aduan.topics import Topics
 from schemas import DecodeError, codec
 from streams.app import batch_agent, create_app, run_worker
-from streams.batches import TransactionalBatches, lock_offsets, unseen
+from streams.batches import TransactionalBatches, lock_offsets, unhandled
 
 log = logging.getLogger(__name__)
 
@@ -248,7 +248,8 @@ class LifecycleProcessor(TransactionalBatches):
         """Locks the batch's partition numbers on all three co-partitioned topics, not only those in the batch:
         otherwise two workers overlapping in a rebalance could change one complaint through different topics."""
         partitions = {m.partition for m in batch}
-        return unseen(lock_offsets(cur, self.consumer, ((t, p) for t in self.consumed for p in partitions)), batch)
+        return unhandled(self.consumer, lock_offsets(cur, self.consumer, ((t, p) for t in self.consumed
+                                                                            for p in partitions)), batch)
 
     def committed(self, work: _Work | None) -> None:
         if work is not None:

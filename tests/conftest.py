@@ -66,9 +66,8 @@ def _database(postgres_url: str, name: str) -> str:
     return f"{base}/{name}"
 
 
-@pytest.fixture
-def settings(kafka_bootstrap: str, postgres_url: str, work_dir: Path) -> Settings:
-    """Settings of a test's own deployment: its own topic prefix, consumer groups, database (migrated), home."""
+def new_deployment(kafka_bootstrap: str, postgres_url: str, work_dir: Path) -> Settings:
+    """Settings of a deployment of its own: its own topic prefix, consumer groups, database (migrated), home."""
     name = f"t{uuid.uuid4().hex[:10]}"
     home = work_dir / name
     home.mkdir()
@@ -86,6 +85,12 @@ def settings(kafka_bootstrap: str, postgres_url: str, work_dir: Path) -> Setting
     )
     db.migrate(result)
     return result
+
+
+@pytest.fixture
+def settings(kafka_bootstrap: str, postgres_url: str, work_dir: Path) -> Settings:
+    """Settings of a test's own deployment (:func:`new_deployment`)."""
+    return new_deployment(kafka_bootstrap, postgres_url, work_dir)
 
 
 @pytest.fixture

@@ -37,6 +37,7 @@ class Event(StrEnum):
     STAGE_COMPLETED = "id.aduan.StageCompleted"
     WITHDRAWN = "id.aduan.ComplaintWithdrawn"
     PERSONAL_DATA_ERASED = "id.aduan.PersonalDataErased"
+    DEADLINE_SET = "id.aduan.DeadlineSet"
 
 
 def event_id(cause_id: str, event_name: str, index: int = 0) -> str:

@@ -15,8 +15,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from aduan.embedded.broker import PortInUse
-from aduan.embedded.process import port_open, wait_for_port
+from aduan.embedded.process import PortInUse, port_open, wait_for_port
 
 SYSTEM_USER = "aduan-postgres"
 DATABASE = "aduan"
@@ -136,7 +135,12 @@ class EmbeddedPostgres:
             raise RuntimeError(f"initdb failed for {self.data_dir}: {exc.stderr.strip()}") from exc
 
     def start(self) -> "EmbeddedPostgres":
-        """Initialise the data directory if new, start the server, create the ``aduan`` database."""
+        """Initialise the data directory if new, start the server, create the ``aduan`` database.
+
+        A server still running on this data directory (left by an ``aduan up`` that was killed) is stopped first.
+        """
+        if self._left_running():
+            self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
         if port_open(self.port):
             raise PortInUse(
                 f"port {self.port} is already in use: another PostgreSQL or `aduan up` runs; stop it, or choose "
@@ -156,6 +160,15 @@ class EmbeddedPostgres:
         wait_for_port(self.port, None, "the embedded PostgreSQL")
         self._ensure_database()
         return self
+
+    def _left_running(self) -> bool:
+        if not (self.data_dir / "postmaster.pid").exists():
+            return False
+        try:
+            self._run("pg_ctl", "-D", str(self.data_dir), "status")
+        except subprocess.CalledProcessError:
+            return False
+        return True
 
     def _ensure_database(self) -> None:
         import psycopg2

@@ -2,10 +2,33 @@
 
 from __future__ import annotations
 
+import ctypes
 import signal
 import socket
 import subprocess
+import sys
 import time
+from typing import Any
+
+
+class PortInUse(RuntimeError):
+    """Something else listens on the port an embedded server wants."""
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGKILL when the parent dies (Linux), so a killed ``aduan up`` leaves nothing."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def spawn(command: list[str], **options: Any) -> subprocess.Popen:
+    """Start a supervised child in its own process group (Ctrl-C reaches only the supervisor, which stops the
+    children in order) that dies with its parent (a ``kill -9`` of the supervisor leaves no orphan behind)."""
+    return subprocess.Popen(command, stdin=subprocess.DEVNULL, process_group=0, preexec_fn=_die_with_parent,
+                            **options)
 
 
 def free_port() -> int:
@@ -44,3 +67,17 @@ def stop(proc: subprocess.Popen, grace: float = 10.0) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+def stop_all(procs: list[subprocess.Popen], grace: float = 15.0) -> None:
+    """SIGTERM to every process at once, then SIGKILL to those still running after ``grace`` seconds."""
+    running = [p for p in procs if p.poll() is None]
+    for proc in running:
+        proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for proc in running:
+        try:
+            proc.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

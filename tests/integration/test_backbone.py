@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -16,10 +15,9 @@ from fastavro.schema import load_schema
 from kafka import KafkaConsumer, KafkaProducer
 
 from aduan import db, topics
-from aduan.embedded.process import free_port
 from schemas import SCHEMA_DIR, codec
 from tests.samples import sample
-from tests.support import wait_for
+from tests.support import up_environment, wait_for
 
 
 def test_topics_ensure_twice_changes_nothing_the_second_time(settings, run_process):
@@ -66,17 +64,9 @@ def test_a_plain_kafka_python_and_fastavro_consumer_reads_our_events(settings, s
     assert decoded["region_code"] == record["region_code"]
 
 
-def _up_env(home) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ADUAN_")}
-    env.update(ADUAN_HOME=str(home), ADUAN_EMBEDDED_BROKER_PORT=str(free_port()),
-               ADUAN_EMBEDDED_POSTGRES_PORT=str(free_port()), ADUAN_METRICS_PORT=str(free_port()),
-               ADUAN_HTTP_PORT=str(free_port()), ADUAN_READ_API_PORT=str(free_port()), ADUAN_SESSION_TIMEOUT_MS="3000")
-    return env
-
-
 def test_aduan_up_starts_the_embedded_stack_refuses_a_second_one_and_stops_cleanly(work_dir):
     home = work_dir / "up-home"
-    env = _up_env(home)
+    env = up_environment(home)
     up = subprocess.Popen([sys.executable, "-m", "aduan.cli", "up"], env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL)
     lines: list[str] = []

@@ -4,7 +4,6 @@ document; our own checks make sure the served document is the one in the code an
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Iterator
 
@@ -15,12 +14,13 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from aduan import topics
 from aduan.config import Settings
-from aduan.embedded.process import free_port, port_open
+from aduan.embedded.process import port_open
 from aduan.privacy import Sealer
 from channels.door import Door
 from channels.http import Channels, build_app
 from channels.openapi import document
 from channels.tracking import TrackingIds
+from tests.conftest import new_deployment
 from tests.integration.test_channels import call
 from tests.support import Process, wait_for
 
@@ -28,14 +28,10 @@ SCHEMA = schemathesis.openapi.from_dict(document())
 
 
 @pytest.fixture(scope="module")
-def api(kafka_bootstrap: str, work_dir: Path) -> Iterator[str]:
-    """One ``channels-http`` for the module (it needs no database): its base URL."""
-    name = f"t{uuid.uuid4().hex[:10]}"
-    (work_dir / name).mkdir()
-    settings = Settings(kafka_bootstrap=kafka_bootstrap, home=work_dir / name, topic_prefix=name, partitions=4,
-                        session_timeout_ms=3000, metrics_port=free_port(), http_port=free_port(),
-                        sealing_key="openapi-test sealing key")
-    topics.ensure(settings, topics.Topics(name).shared(settings))
+def api(kafka_bootstrap: str, postgres_url: str, work_dir: Path) -> Iterator[str]:
+    """One ``channels-http`` for the module, with a database (Open311 reads the read models): its base URL."""
+    settings = new_deployment(kafka_bootstrap, postgres_url, work_dir)
+    topics.ensure(settings, topics.Topics(settings.topic_prefix).shared(settings))
     process = Process(settings, "run", "channels-http")
     try:
         wait_for(lambda: process.proc.poll() is not None or port_open(settings.http_port), 60, "channels-http")

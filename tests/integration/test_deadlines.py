@@ -3,6 +3,7 @@ file clock: complaint events are written straight onto the log, the processor's 
 
 from __future__ import annotations
 
+import io
 import uuid
 from collections import Counter
 from datetime import datetime
@@ -16,8 +17,10 @@ from aduan.clock import CLOCK_FILE_ENV, FileClock
 from aduan.domain.directory import Directory
 from aduan.domain.events import Event, event_id, new_header
 from aduan.topics import Topics
+from projections.rebuild import rebuild
 from schemas import codec
 from streams.deadlines import PROCESSOR
+from tests.integration.test_projection_scripted import project_all, query
 from tests.support import wait_for
 from tests.unit.test_deadline_tracker import DINKES, Story, end_of, wita
 
@@ -209,3 +212,37 @@ def test_waiting_for_the_reporter_moves_the_deadline_by_the_paused_working_time(
     breaches = [record for _, record in log.events(story.complaint_id, Event.DEADLINE_BREACHED)
                 if record["deadline_id"] == follow_up]
     assert [w["due_at"] for w in warnings] == [b["due_at"] for b in breaches] == [end_of(14)]  # Wednesday 14th
+
+
+def _read_model_deadline(settings, story: Story) -> tuple[tuple, int]:
+    """The complaint's current deadline in the read model, and how many DeadlineSet entries its timeline has."""
+    [row] = query(settings, "SELECT deadline_stage, deadline_due_at, deadline_breached "
+                            "FROM projection.complaint_status WHERE complaint_id = %s", (story.complaint_id,))
+    [entries] = query(settings, "SELECT count(*) AS n FROM projection.complaint_timeline WHERE complaint_id = %s "
+                                "AND event = 'DeadlineSet'", (story.complaint_id,))
+    return (row["deadline_stage"], row["deadline_due_at"], row["deadline_breached"]), entries["n"]
+
+
+def test_the_first_response_deadline_is_in_the_read_model_before_any_warning_and_once_across_a_restart(
+        settings, run_process, clock, log):
+    story = Story(complaint_id=str(uuid.uuid4()))
+    clock.set(wita(5, 10))
+    processor = run_process("run", PROCESSOR)
+    _tell(clock, log, story.submitted(wita(5, 9)), story.verified(wita(5, 10)), story.dispositioned(wita(5, 10)))
+    project_all(settings)
+    assert _read_model_deadline(settings, story) == (("FIRST_RESPONSE", end_of(8), False), 3)
+    assert not log.events(story.complaint_id, Event.DEADLINE_WARNING, Event.DEADLINE_BREACHED)
+
+    processor.stop()
+    run_process("run", PROCESSOR)
+    _advance(clock, log, wita(6, 9))
+    _tell(clock, log, story.acknowledged(wita(6, 9)))
+    project_all(settings)
+    announced = [(record["deadline_id"], record["reason"], record["due_at"])
+                 for _, record in log.events(story.complaint_id, Event.DEADLINE_SET)]
+    assert sorted(announced) == [(f"{story.complaint_id}:{stage}:1", "STARTED", due) for stage, due in (
+        ("FIRST_RESPONSE", end_of(8)), ("FOLLOW_UP", end_of(12)), ("VERIFICATION", end_of(8)))]
+    assert _read_model_deadline(settings, story) == (("FOLLOW_UP", end_of(12), False), 3)
+
+    rebuild(settings, workers=1, stream=io.StringIO())
+    assert _read_model_deadline(settings, story) == (("FOLLOW_UP", end_of(12), False), 3)

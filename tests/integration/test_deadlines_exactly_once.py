@@ -100,13 +100,13 @@ def test_replaying_the_whole_log_emits_nothing_twice(settings, shared_topics, tm
     first = read_all(settings, log_topic, at_least=9)
     tracking.handle(first)
     assert timers.fire_due(highwaters(first, settings.partitions)) == 3 * 2 * 5  # FIRST_RESPONSE, FOLLOW_UP
-    everything = read_all(settings, log_topic, at_least=len(first) + 3 + 30)
+    everything = read_all(settings, log_topic, at_least=len(first) + 3 + 9 + 30)
 
     with db.connect(settings) as conn, conn.cursor() as cur:  # forget every consumed offset: a full replay
         cur.execute("DELETE FROM consumer_offsets WHERE consumer = %s", (PROCESSOR,))
     tracking.handle(everything)
     assert timers.fire_due(highwaters(everything, settings.partitions)) == 0
-    assert tracking.publisher.sent == [Event.STAGE_COMPLETED] * 3
+    assert Counter(tracking.publisher.sent) == {Event.STAGE_COMPLETED: 3, Event.DEADLINE_SET: 3 * 3}
     assert Counter(timers.publisher.sent) == {Event.DEADLINE_BREACHED: 6, Event.ESCALATED: 24}
     assert len(read_all(settings, log_topic)) == len(everything)
     tracking.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from datetime import timedelta
 
 import psycopg2.extras
 import pytest
@@ -16,7 +17,7 @@ from aduan.topics import Topics
 from projections.lag import log_heads, projection_lag
 from projections.projector import Projector
 from tests.support import TopicReader, wait_for
-from tests.unit.test_projection_history import History, full_lifecycle
+from tests.unit.test_projection_history import START, History, full_lifecycle
 
 SULAWESI_TENGGARA = ["74.01", "74.02", "74.03", "74.04", "74.05", "74.06", "74.07", "74.08", "74.09", "74.10",
                      "74.11", "74.12", "74.13", "74.14", "74.15", "74.71", "74.72"]
@@ -81,6 +82,9 @@ def cli(settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capt
     return code, capsys.readouterr().out
 
 
+VERIFICATION_DUE = START + timedelta(days=3)
+
+
 def scripted_history() -> tuple[History, dict[str, object]]:
     """Reports in Sulawesi Tenggara (Buton 53, Kolaka 29, Kendari 16, province level 3) and Makassar (4)."""
     h = History(name="sultra")
@@ -91,9 +95,11 @@ def scripted_history() -> tuple[History, dict[str, object]]:
             c = h.submit("74.01").verify("infrastructure.roads", "74.01").disposition("pemkab-74-01")
             c.forward("WRONG_REGION", suggested_region="74.04").disposition("pemkab-74-04")
             continue
-        c = h.submit(region, confidential=(i == 50), anonymous=(i == 51))
+        c = h.submit(region, confidential=(i == 50), anonymous=(i == 51),
+                     urls=(f"https://foto.example.id/{i}.jpg",) if i >= 50 else ())
         if i >= 50:
             marks.setdefault("waiting", []).append(c.tracking_id)  # type: ignore[union-attr]
+            c.set_deadline("VERIFICATION", "STARTED", VERIFICATION_DUE)
             continue
         c.verify("health", "74.04").disposition("pemkab-74-04", "pemkab-74-04.dinkes").acknowledge()
         if i < 30:
@@ -192,6 +198,19 @@ def test_public_view_hides_confidential_reports_and_anonymous_identities(setting
     internal = query(settings, "SELECT * FROM projection.internal_complaint_status WHERE tracking_id = %s",
                      (confidential,))
     assert internal[0]["confidential"] and internal[0]["reporter_email"] == "budi@example.id"
+    assert internal[0]["attachment_urls"] == ["https://foto.example.id/50.jpg"]
+    assert public[named]["attachment_urls"] == ["https://foto.example.id/52.jpg"]
+    assert public[anonymous]["attachment_urls"] == ["https://foto.example.id/51.jpg"]
+
+
+def test_a_deadline_is_in_the_read_model_from_the_start_of_its_clock(settings: Settings, projected) -> None:
+    _, marks = projected
+    for tracking_id in marks["waiting"]:  # type: ignore[union-attr]
+        [row] = query(settings, "SELECT * FROM projection.internal_complaint_status WHERE tracking_id = %s",
+                      (tracking_id,))
+        assert (row["deadline_stage"], row["deadline_due_at"], row["deadline_breached"]) == (
+            "VERIFICATION", VERIFICATION_DUE, False)
+        assert row["open_deadlines"] == {"VERIFICATION": [int(VERIFICATION_DUE.timestamp() * 1000), False]}
 
 
 def test_erased_reporter_and_the_complainants_view(settings: Settings, projected, monkeypatch, capsys) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aduan.stream_message import Message
-from streams.batches import OffsetGap, unseen
+from streams.batches import OffsetGap, unhandled
 
 
 def _batch(*offsets: tuple[int, int]) -> list[Message]:
@@ -13,15 +13,15 @@ def _batch(*offsets: tuple[int, int]) -> list[Message]:
 
 
 def test_messages_below_the_stored_offsets_are_skipped() -> None:
-    fresh = unseen({("log", 0): 5, ("log", 1): 0}, _batch((0, 3), (0, 4), (0, 5), (1, 0)))
+    fresh = unhandled("lifecycle", {("log", 0): 5, ("log", 1): 0}, _batch((0, 3), (0, 4), (0, 5), (1, 0)))
     assert [(m.partition, m.offset) for m in fresh] == [(0, 5), (1, 0)]
 
 
 def test_a_batch_beyond_the_stored_offset_is_refused_with_where_to_read_again() -> None:
     with pytest.raises(OffsetGap) as refused:
-        unseen({("log", 0): 5, ("log", 1): 2}, _batch((0, 5), (1, 4), (1, 5)))
+        unhandled("lifecycle", {("log", 0): 5, ("log", 1): 2}, _batch((0, 5), (1, 4), (1, 5)))
     assert refused.value.gaps == {("log", 1): 2}
 
 
 def test_a_partition_never_handled_may_start_later() -> None:
-    assert len(unseen({("log", 0): 0}, _batch((0, 7), (0, 8)))) == 2
+    assert len(unhandled("lifecycle", {("log", 0): 0}, _batch((0, 7), (0, 8)))) == 2

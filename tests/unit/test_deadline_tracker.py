@@ -142,6 +142,16 @@ def names(outputs: list[Output]) -> list[str]:
     return [o.name.rsplit(".", 1)[-1] for o in outputs]
 
 
+def completions(outputs: list[Output]) -> list[Output]:
+    return [o for o in outputs if o.name == Event.STAGE_COMPLETED]
+
+
+def deadlines_set(outputs: list[Output]) -> list[tuple[str, str, datetime | None]]:
+    """(stage, reason, due_at) of every ``DeadlineSet`` among ``outputs``."""
+    return [(o.record["stage"], o.record["reason"], o.record["due_at"]) for o in outputs
+            if o.name == Event.DEADLINE_SET]
+
+
 def dispositioned_complaint() -> tuple[Tracked, Story]:
     story, tracked = Story(), Tracked()
     tracked.apply(story.submitted(wita(5)), story.verified(wita(5, 10)), story.dispositioned(wita(5, 10)))
@@ -184,6 +194,56 @@ def test_a_disposition_starts_first_response_and_follow_up_for_the_handling_agen
     assert (first.agency, first.unit) == (follow.agency, follow.unit) == ("pemkab-74-04", DINKES)
     assert tracked.due(Stage.FIRST_RESPONSE) == end_of(8)  # Thursday
     assert tracked.due(Stage.FOLLOW_UP) == end_of(12)  # five working days: the weekend does not count
+
+
+def test_a_clock_announces_its_deadline_the_moment_it_starts():
+    story, tracked = Story(), Tracked()
+    submitted = story.submitted(wita(5))
+    [verification] = tracked.apply(submitted)
+    assert deadlines_set([verification]) == [("VERIFICATION", "STARTED", end_of(8))]
+    assert verification.record["header"]["event_id"] == event_id("c-1:VERIFICATION:1", Event.DEADLINE_SET, 0)
+    assert verification.record["header"]["causation_id"] == submitted[1]["header"]["event_id"]
+    assert verification.record["header"]["occurred_at"] == wita(5)
+    assert (verification.record["deadline_id"], verification.record["agency"]) == ("c-1:VERIFICATION:1", None)
+    assert (verification.record["working_days"], verification.record["policy_version"],
+            verification.record["calendar_version"]) == (3, tracker().policies.version, tracker().calendar.version)
+    out = tracked.apply(story.verified(wita(5, 10)), story.dispositioned(wita(5, 10)))
+    assert deadlines_set(out) == [("FIRST_RESPONSE", "STARTED", end_of(8)), ("FOLLOW_UP", "STARTED", end_of(12))]
+    assert {o.record["agency"] for o in out if o.name == Event.DEADLINE_SET} == {"pemkab-74-04"}
+    for output in out:
+        codec().encode(output.name, output.record)
+
+
+def test_a_pause_announces_no_deadline_and_the_resume_the_moved_one():
+    tracked, story = dispositioned_complaint()
+    tracked.apply(story.acknowledged(wita(6)))
+    paused = tracked.apply(story.information_requested(wita(7, 9)))
+    assert deadlines_set(paused) == [("FOLLOW_UP", "PAUSED", None)]
+    resumed = tracked.apply(story.information_added(wita(9, 9)))
+    assert deadlines_set(resumed) == [("FOLLOW_UP", "RESUMED", end_of(14))]
+    ids = [o.record["header"]["event_id"] for o in tracked.outputs if o.name == Event.DEADLINE_SET
+           and o.record["stage"] == "FOLLOW_UP"]
+    assert ids == [event_id("c-1:FOLLOW_UP:1", Event.DEADLINE_SET, change) for change in range(3)]
+
+
+def test_a_forward_and_a_reply_to_the_follow_up_announce_restarted_rounds():
+    tracked, story = dispositioned_complaint()
+    out = tracked.apply(story.forwarded(wita(7)), story.dispositioned(wita(7), "kemenkes", None, round=2))
+    assert deadlines_set(out) == [("FIRST_RESPONSE", "RESTARTED", end_of(12)), ("FOLLOW_UP", "RESTARTED", end_of(14))]
+    assert {(o.record["deadline_id"], o.record["agency"]) for o in out if o.name == Event.DEADLINE_SET} == {
+        ("c-1:FIRST_RESPONSE:2", "kemenkes"), ("c-1:FOLLOW_UP:2", "kemenkes")}
+    tracked.apply(story.acknowledged(wita(8), "kemenkes"), story.follow_up_posted(wita(8), "kemenkes"))
+    assert deadlines_set(tracked.outputs[-1:]) == [("CLOSURE", "STARTED", end_of(22))]
+    assert deadlines_set(tracked.apply(story.information_added(wita(9)))) == [
+        ("FOLLOW_UP", "RESTARTED", end_of(16))]
+
+
+def test_the_same_event_on_the_same_clocks_announces_the_same_event_ids():
+    tracked, story = dispositioned_complaint()
+    request = story.information_requested(wita(7, 9))
+    first = tracker().apply(tracked.complaint, tracked.deadlines, *request)
+    again = tracker().apply(tracked.complaint, tracked.deadlines, *request)
+    assert first.outputs == again.outputs and len(first.outputs) == 2
 
 
 def test_a_complaint_nobody_answers_is_warned_breached_and_escalated_once_per_level():
@@ -256,14 +316,15 @@ def test_waiting_for_the_reporter_moves_the_deadline_by_the_paused_working_time(
     assert tracked.fire(wita(20)) == []  # nothing fires while paused
     tracked.apply(story.information_added(wita(9, 9)))  # Friday: two working days paused
     assert tracked.due(Stage.FOLLOW_UP) == end_of(14)  # Monday 12th + 2 working days
-    [completed] = tracked.apply(story.follow_up_posted(wita(14, 20)))
-    assert completed.record["on_time"] is True
-    assert completed.record["paused_ms"] == 2 * 24 * 3600 * 1000
+    [follow_up] = completions(tracked.apply(story.follow_up_posted(wita(14, 20))))
+    assert follow_up.record["on_time"] is True
+    assert follow_up.record["paused_ms"] == 2 * 24 * 3600 * 1000
 
 
 def test_a_forward_restarts_the_agency_clocks_for_the_new_agency():
     tracked, story = dispositioned_complaint()
-    out = tracked.apply(story.forwarded(wita(7)), story.dispositioned(wita(7), "kemenkes", None, round=2))
+    out = completions(tracked.apply(story.forwarded(wita(7)),
+                                    story.dispositioned(wita(7), "kemenkes", None, round=2)))
     assert [(o.record["stage"], o.record["agency"], o.record["on_time"]) for o in out] == [
         ("FIRST_RESPONSE", "pemkab-74-04", True), ("FOLLOW_UP", "pemkab-74-04", True)]
     second = tracked.deadline(Stage.FIRST_RESPONSE, round=2)
@@ -291,8 +352,8 @@ def test_an_unanswered_follow_up_closes_the_complaint_instead_of_breaching():
 def test_a_reply_to_the_follow_up_stops_closure_and_the_agency_follows_up_again():
     tracked, story = dispositioned_complaint()
     tracked.apply(story.acknowledged(wita(6)), story.follow_up_posted(wita(7)))
-    [completed] = tracked.apply(story.information_added(wita(8)))
-    assert completed.record["stage"] == "CLOSURE" and completed.record["on_time"] is True
+    [closure] = completions(tracked.apply(story.information_added(wita(8))))
+    assert closure.record["stage"] == "CLOSURE" and closure.record["on_time"] is True
     assert tracked.due(Stage.FOLLOW_UP, round=2) == end_of(15)
 
 
@@ -315,7 +376,7 @@ def test_a_reopened_complaint_gets_a_new_follow_up_round():
     tracked, story = dispositioned_complaint()
     tracked.apply(story.acknowledged(wita(6)), story.follow_up_posted(wita(7)))
     out = tracked.apply(story.reopened(wita(8)))
-    assert [o.record["stage"] for o in out] == ["CLOSURE"]
+    assert [o.record["stage"] for o in completions(out)] == ["CLOSURE"]
     assert tracked.deadline(Stage.FOLLOW_UP, round=2).running
 
 

@@ -86,6 +86,16 @@ def test_events_before_the_disposition_and_the_agencys_own_actions_reach_no_inbo
     assert kinds(deliveries) == [("pemkab-74-04", "NEW")]
 
 
+def test_a_deadline_set_reaches_no_inbox_and_leaves_the_dossier_as_it_was() -> None:
+    dossier, _ = fold([(Event.SUBMITTED, submitted(anonymous=False)),
+                       (Event.DISPOSITIONED, dispositioned(1, "pemkab-74-04", []))])
+    announced = {"header": header(Event.DEADLINE_SET, 2), "stage": "FIRST_RESPONSE", "agency": "pemkab-74-04",
+                 "deadline_id": "c-1:FIRST_RESPONSE:1", "reason": "STARTED", "due_at": T0 + timedelta(days=3),
+                 "working_days": 3, "policy_version": "2026.1", "calendar_version": "test"}
+    codec().encode(Event.DEADLINE_SET, announced)
+    assert inbox_items(dossier, Event.DEADLINE_SET.value, announced, follow_up_due=no_due) == (dossier, [])
+
+
 def test_later_events_reach_the_handling_agency_and_escalations_the_agency_chasing_it() -> None:
     _, deliveries = fold([
         (Event.SUBMITTED, submitted(anonymous=False)),

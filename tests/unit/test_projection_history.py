@@ -37,7 +37,7 @@ class History:
                channel: str = "WEB", anonymous: bool = False, confidential: bool = False,
                reporter: dict | None = REPORTER, title: str = "Jalan rusak di depan puskesmas",
                tracking_id: str | None = None, at: datetime | None = None,
-               coordinates: dict | None = None) -> "ComplaintHistory":
+               coordinates: dict | None = None, urls: tuple[str, ...] = ()) -> "ComplaintHistory":
         """A new complaint: its ComplaintSubmitted event; returns the complaint to add events to."""
         number = len(self.complaints) + 1
         complaint = ComplaintHistory(self, str(uuid.uuid5(NAMESPACE, f"{self.name}/complaint/{number}")),
@@ -48,7 +48,7 @@ class History:
             "report_type": report_type, "channel": channel, "channel_message_id": f"msg-{number}",
             "title": title, "description": f"Laporan nomor {number}: mohon ditindaklanjuti.", "category": category,
             "region_code": region_code, "coordinates": coordinates, "address": "Jl. Poros No. 1",
-            "attachments": [], "privacy": {"anonymous": anonymous, "confidential": confidential},
+            "attachments": _attachments(urls), "privacy": {"anonymous": anonymous, "confidential": confidential},
             "reporter": None if anonymous else reporter, "reporter_sealed": b"\x01sealed" if anonymous else None,
         }, actor=complaint.reporter, hours=0)
         return complaint
@@ -66,6 +66,12 @@ class History:
     def repeat(self, index: int = -1) -> None:
         """Append a copy of an event (same event id): a processor republishing after a crash."""
         self.events.append(self.events[index])
+
+
+def _attachments(urls: tuple[str, ...]) -> list[dict[str, Any]]:
+    """``id.aduan.Attachment`` records of files at ``urls``, and one attached without a URL."""
+    return [{"url": url, "sha256": None, "name": None} for url in urls] + (
+        [{"url": None, "sha256": "ab" * 32, "name": "tanpa-url.jpg"}] if urls else [])
 
 
 class ComplaintHistory:
@@ -135,8 +141,10 @@ class ComplaintHistory:
         return self.emit(Event.INFORMATION_REQUESTED, {"agency": self.agency, "question": question},
                          actor=self.officer, hours=hours)
 
-    def add_information(self, text: str = "Foto terlampir.", hours: float = 1.0) -> "ComplaintHistory":
-        return self.emit(Event.INFORMATION_ADDED, {"text": text, "attachments": []}, actor=self.reporter, hours=hours)
+    def add_information(self, text: str = "Foto terlampir.", urls: tuple[str, ...] = (),
+                        hours: float = 1.0) -> "ComplaintHistory":
+        return self.emit(Event.INFORMATION_ADDED, {"text": text, "attachments": _attachments(urls)},
+                         actor=self.reporter, hours=hours)
 
     def follow_up(self, text: str = "Sudah dijadwalkan perbaikan.", hours: float = 1.0) -> "ComplaintHistory":
         return self.emit(Event.FOLLOW_UP_POSTED, {"agency": self.agency, "unit": None, "text": text,
@@ -172,6 +180,14 @@ class ComplaintHistory:
                                                    "deadline_id": f"{self.complaint_id}:{stage}:1"},
                          actor=SYSTEM, hours=hours)
 
+    def set_deadline(self, stage: str, reason: str, due: datetime | None, round: int = 1,
+                     hours: float = 0.0) -> "ComplaintHistory":
+        return self.emit(Event.DEADLINE_SET, {"stage": stage, "agency": self.agency,
+                                              "deadline_id": f"{self.complaint_id}:{stage}:{round}",
+                                              "reason": reason, "due_at": due, "working_days": 3,
+                                              "policy_version": "test", "calendar_version": "test"},
+                         actor=SYSTEM, hours=hours)
+
     def escalate(self, stage: str, level: str, to_agency: str, hours: float = 0.0) -> "ComplaintHistory":
         return self.emit(Event.ESCALATED, {"stage": stage, "from_agency": self.agency, "to_agency": to_agency,
                                            "level": level, "deadline_id": f"{self.complaint_id}:{stage}:1"},
@@ -191,7 +207,9 @@ def full_lifecycle(history: History) -> ComplaintHistory:
     c = history.submit("74.04.11", "health")
     c.postpone("menunggu data").verify("health", "74.04").disposition("pemkab-74-01", "pemkab-74-01.dinkes")
     c.complete_stage("VERIFICATION", on_time=True).forward(suggested_region="74.04")
-    c.disposition("pemkab-74-04", "pemkab-74-04.dinkes").warn("FIRST_RESPONSE", START + timedelta(days=3))
+    c.disposition("pemkab-74-04", "pemkab-74-04.dinkes")
+    c.set_deadline("FIRST_RESPONSE", "RESTARTED", START + timedelta(days=3), round=2)
+    c.warn("FIRST_RESPONSE", START + timedelta(days=3))
     c.breach("FIRST_RESPONSE", START + timedelta(days=3)).escalate("FIRST_RESPONSE", "AGENCY_COORDINATOR",
                                                                     "pemprov-74")
     c.acknowledge().complete_stage("FIRST_RESPONSE", on_time=False).request_information().add_information()

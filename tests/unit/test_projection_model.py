@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from aduan.domain.lifecycle import evolve
 from projections.model import REPORTER_COLUMNS, STATUS_COLUMNS, TIMELINE_COLUMNS, ComplaintRow, Fold
+from projections.status import EVENT_LABELS
 from tests.unit.test_projection_history import START, History, full_lifecycle
 
 
@@ -117,6 +118,69 @@ def test_the_current_deadline_comes_from_warnings_and_breaches_and_ends_with_the
     row = fold.rows[c.complaint_id]
     assert (row.deadline_stage, row.deadline_due_at, row.deadline_breached, row.missed_deadline) == (
         None, None, False, True)
+
+
+def test_the_current_deadline_is_known_from_the_start_of_the_earliest_open_stage() -> None:
+    history = History()
+    c = history.submit().set_deadline("VERIFICATION", "STARTED", START + timedelta(days=3))
+
+    def current() -> tuple:
+        row = fold_all(history)[0].rows[c.complaint_id]
+        return row.deadline_stage, row.deadline_due_at, row.deadline_breached, row.missed_deadline
+
+    assert current() == ("VERIFICATION", millis(START + timedelta(days=3)), False, False)
+    c.verify().complete_stage("VERIFICATION", on_time=True).disposition("pemkab-74-04")
+    first, follow = START + timedelta(days=4), START + timedelta(days=6)
+    c.set_deadline("FIRST_RESPONSE", "STARTED", first).set_deadline("FOLLOW_UP", "STARTED", follow)
+    assert current() == ("FIRST_RESPONSE", millis(first), False, False)
+    c.warn("FOLLOW_UP", follow)
+    assert current() == ("FIRST_RESPONSE", millis(first), False, False), "first response is still owed"
+    c.breach("FIRST_RESPONSE", first)
+    assert current() == ("FIRST_RESPONSE", millis(first), True, True)
+    c.set_deadline("FIRST_RESPONSE", "PAUSED", None).set_deadline("FOLLOW_UP", "PAUSED", None)
+    assert current() == ("FIRST_RESPONSE", None, True, True), "a pause keeps the breach"
+    later = first + timedelta(days=2)
+    c.set_deadline("FIRST_RESPONSE", "RESUMED", later).set_deadline("FOLLOW_UP", "RESUMED", follow)
+    assert current() == ("FIRST_RESPONSE", millis(later), True, True)
+    c.acknowledge().complete_stage("FIRST_RESPONSE", on_time=False)
+    assert current() == ("FOLLOW_UP", millis(follow), False, True)
+    c.follow_up().complete_stage("FOLLOW_UP", on_time=True).set_deadline("CLOSURE", "STARTED", follow)
+    c.add_information().complete_stage("CLOSURE", on_time=True)
+    c.set_deadline("FOLLOW_UP", "RESTARTED", later + timedelta(days=9), round=2)
+    assert current() == ("FOLLOW_UP", millis(later + timedelta(days=9)), False, True)
+    c.withdraw()
+    assert current() == (None, None, False, True)
+
+
+def test_a_clock_announced_after_the_complaint_ended_opens_no_deadline() -> None:
+    history = History()
+    c = history.submit().withdraw().set_deadline("VERIFICATION", "STARTED", START + timedelta(days=3))
+    c.warn("VERIFICATION", START + timedelta(days=3))
+    row = fold_all(history)[0].rows[c.complaint_id]
+    assert (row.deadline_stage, row.deadline_due_at, row.open_deadlines) == (None, None, {})
+
+
+def test_a_deadline_set_is_a_readable_timeline_entry() -> None:
+    history = History()
+    c = history.submit().verify().disposition("pemkab-74-04")
+    c.set_deadline("FIRST_RESPONSE", "STARTED", START + timedelta(days=3))
+    _, timeline, _ = fold_all(history)
+    entry = timeline[-1]
+    assert (entry["event"], entry["stage"], entry["agency"], entry["detail"]) == (
+        "DeadlineSet", "FIRST_RESPONSE", "pemkab-74-04", "started")
+    assert entry["internal_detail"] == f"{c.complaint_id}:FIRST_RESPONSE:1: 3 working days: policy test"
+    assert EVENT_LABELS[entry["event"]] == "Batas waktu ditetapkan"
+
+
+def test_the_reporters_attachment_urls_are_kept_in_order() -> None:
+    history = History()
+    c = history.submit(urls=("https://foto.example.id/1.jpg",)).verify().disposition("pemkab-74-04")
+    c.add_information(urls=("https://foto.example.id/2.jpg",))
+    plain = history.submit()
+    fold, _, _ = fold_all(history)
+    assert fold.rows[c.complaint_id].attachment_urls == ["https://foto.example.id/1.jpg",
+                                                         "https://foto.example.id/2.jpg"]
+    assert fold.rows[plain.complaint_id].attachment_urls == []
 
 
 def test_a_forward_counts_and_moves_the_complaint_to_the_suggested_category_and_region() -> None:

@@ -1,0 +1,200 @@
+"""The log survives: `aduan up` on its durable default, stopped, killed and restarted, loses and doubles nothing,
+and refuses to run on a log that is not the one its offsets belong to."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import psutil
+import psycopg2
+import pytest
+
+from aduan.topics import Topics
+from tests.support import TopicReader, Up, up_environment, wait_for
+
+pytestmark = pytest.mark.integration
+
+AUTO_VERIFY = {"ADUAN_AUTO_VERIFY_CHANNELS": "WEB"}
+
+
+def _report(tag: str, number: int) -> dict:
+    return {
+        "type": "complaint",
+        "title": "Jalan berlubang di depan sekolah",
+        "description": f"Lubang besar di Jalan Poros nomor {number} membahayakan anak sekolah ({tag}).",
+        "category": "health",
+        "location": {"region": "74.04.11"},
+        "reporter": {"name": "Wa Ode", "phone": "+6281234567890"},
+        "privacy": {"anonymous": False, "confidential": False},
+        "idempotency_key": f"{tag}-{number:06d}-durable-log-test",
+    }
+
+
+def _post(up: Up, body: dict) -> dict:
+    request = urllib.request.Request(f"{up.http}/api/v1/complaints", json.dumps(body).encode(),
+                                     {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        assert response.status == 202
+        return json.load(response)
+
+
+def _submit(up: Up, tag: str, count: int) -> list[dict]:
+    with ThreadPoolExecutor(8) as pool:
+        return list(pool.map(lambda n: _post(up, _report(tag, n)), range(count)))
+
+
+def _stream(up: Up, tag: str, count: int, accepted: list[str], *, until_gone: bool = False) -> None:
+    """POST reports one after another as a client would, recording each complaint that got its 202. A 503 (the
+    broker did not acknowledge) is retried with the same idempotency key; a refused connection ends the stream
+    when ``until_gone`` (the stack was killed)."""
+    for number in range(count):
+        for _ in range(20):
+            try:
+                accepted.append(_post(up, _report(tag, number))["complaint_id"])
+                break
+            except urllib.error.HTTPError as exc:
+                assert exc.code == 503, exc.read()
+            except (urllib.error.URLError, OSError):
+                if until_gone:
+                    return
+            time.sleep(0.5)  # a client's pause before retrying, not a wait for a condition
+        else:
+            raise AssertionError(f"report {tag}-{number} was never accepted")
+
+
+def _query(up: Up, sql: str, *args: object) -> list[tuple]:
+    conn = psycopg2.connect(up.settings.dsn)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, args)
+            return cur.fetchall()
+    finally:
+        conn.close()
+
+
+def _statuses(up: Up, complaint_ids: list[str]) -> dict[str, str]:
+    return dict(_query(up, "SELECT complaint_id, status FROM projection.complaint_status WHERE complaint_id = "
+                           "ANY(%s)", complaint_ids))
+
+
+def _wait_dispositioned(up: Up, complaint_ids: list[str], timeout: float = 180) -> None:
+    wait_for(lambda: list(_statuses(up, complaint_ids).values()).count("DISPOSITIONED") == len(complaint_ids),
+             timeout, f"{len(complaint_ids)} complaints DISPOSITIONED in the read model")
+
+
+def _log_events(up: Up) -> list:
+    """Every decoded event on the complaint log (read raw, from the start)."""
+    reader = TopicReader(up.settings, Topics().complaint_events)
+    try:
+        reader.read_to_end()
+        return [decoded.record | {"type": decoded.name} for decoded in reader.decoded()]
+    finally:
+        reader.close()
+
+
+def _distinct_events(events: list, kind: str) -> Counter:
+    """Distinct event ids of one kind per complaint (a processor may republish an event; ids make it one)."""
+    seen = {(e["header"]["complaint_id"], e["header"]["event_id"]) for e in events if e["type"].endswith(kind)}
+    return Counter(complaint for complaint, _ in seen)
+
+
+def _exactly_once_on_log_and_read_model(up: Up, complaint_ids: list[str]) -> None:
+    events = _log_events(up)
+    for kind in ("ComplaintSubmitted", "ComplaintDispositioned"):
+        on_log = _distinct_events(events, kind)
+        assert {c: on_log[c] for c in complaint_ids if on_log[c] != 1} == {}, kind
+        rows = dict(_query(up, "SELECT complaint_id, count(*) FROM projection.complaint_timeline WHERE event = %s "
+                               "GROUP BY complaint_id", kind))
+        assert {c: rows.get(c) for c in complaint_ids if rows.get(c) != 1} == {}, kind
+
+
+@pytest.fixture
+def home(work_dir, request):
+    path = work_dir / f"durable-{request.node.name[:40]}"
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_a_restart_keeps_every_report_and_the_broker_is_restarted_when_it_dies(home):
+    env = up_environment(home, **AUTO_VERIFY)
+    up = Up(env).wait_ready()
+    try:
+        assert "durable: the log is kept in" in up.output()
+        first = [r["complaint_id"] for r in _submit(up, "first", 200)]
+        _wait_dispositioned(up, first)
+        timeline_before = _query(up, "SELECT event_id, complaint_id, event FROM projection.complaint_timeline "
+                                     "ORDER BY event_id")
+    finally:
+        assert up.stop() == 0, up.output()
+
+    up = Up(env).wait_ready()
+    try:
+        assert _statuses(up, first) == {c: "DISPOSITIONED" for c in first}
+        timeline_after = _query(up, "SELECT event_id, complaint_id, event FROM projection.complaint_timeline WHERE "
+                                    "complaint_id = ANY(%s) ORDER BY event_id", first)
+        assert set(timeline_before) <= set(timeline_after)
+        on_log = {e["header"]["event_id"] for e in _log_events(up)}
+        assert {event_id for event_id, _, _ in timeline_after} <= on_log
+
+        # the broker alone killed mid-stream: the supervisor starts it again, nothing is lost or doubled
+        broker = next(p for p in psutil.Process(up.proc.pid).children() if "tansu" in " ".join(p.cmdline()))
+        accepted: list[str] = []
+        stream = threading.Thread(target=_stream, args=(up, "second", 100, accepted))
+        stream.start()
+        wait_for(lambda: len(accepted) >= 20, 60, "the second reports to start arriving")
+        broker.kill()
+        wait_for(lambda: "broker (tansu) started again" in up.output(), 60, "the supervisor to restart the broker")
+        stream.join(300)
+        assert len(accepted) == 100
+        _wait_dispositioned(up, accepted)
+        _exactly_once_on_log_and_read_model(up, first + accepted)
+    finally:
+        assert up.stop() == 0, up.output()
+
+
+def test_kill_9_of_the_whole_stack_loses_no_accepted_report_and_a_lost_log_is_refused_until_recovered(home):
+    env = up_environment(home, **AUTO_VERIFY)
+    up = Up(env).wait_ready()
+    accepted: list[str] = []
+    stream = threading.Thread(target=_stream, args=(up, "crash", 2000, accepted), kwargs={"until_gone": True})
+    stream.start()
+    wait_for(lambda: len(accepted) >= 300, 120, "300 accepted reports")
+    up.kill_group()
+    stream.join(60)
+    assert not [p for p in psutil.process_iter(["cmdline"]) if str(home) in " ".join(p.info["cmdline"] or [])
+                and "postgres" not in " ".join(p.info["cmdline"] or [])], "a child outlived the killed stack"
+
+    up = Up(env).wait_ready()
+    try:
+        _wait_dispositioned(up, accepted)
+        _exactly_once_on_log_and_read_model(up, accepted)
+    finally:
+        assert up.stop() == 0, up.output()
+
+    # the broker's data removed between two runs: aduan up refuses, saying what to do, and skips nothing
+    shutil.rmtree(home / "broker")
+    refused = Up(env)
+    assert refused.wait_exit() == 1
+    assert "the log was lost or replaced" in refused.output()
+    assert "aduan offsets reset --to-log-start --yes" in refused.output()
+
+    reset = subprocess.run([sys.executable, "-m", "aduan.cli", "offsets", "reset", "--to-log-start", "--yes"],
+                           env=env, capture_output=True, text=True, timeout=180)
+    assert reset.returncode == 0, reset.stdout + reset.stderr
+    up = Up(env).wait_ready()
+    try:
+        assert "the read models are stale" in up.output()
+        fresh = [r["complaint_id"] for r in _submit(up, "after-recovery", 20)]
+        _wait_dispositioned(up, fresh)
+        _exactly_once_on_log_and_read_model(up, fresh)
+    finally:
+        assert up.stop() == 0, up.output()
