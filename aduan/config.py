@@ -77,7 +77,7 @@ class Settings:
     postgres_port: int = 15432
     sealing_key: str | None = None
     agency_signing_secret: str | None = None
-    fetch_wait_ms: int = 10
+    fetch_wait_ms: int | None = None
     batch_window_ms: int = 5
     producer_idempotence: bool | None = None
 
@@ -110,7 +110,7 @@ class Settings:
             postgres_port=int(_env("ADUAN_EMBEDDED_POSTGRES_PORT", "15432") or 15432),
             sealing_key=_env("ADUAN_SEALING_KEY"),
             agency_signing_secret=_env("ADUAN_AGENCY_SIGNING_SECRET"),
-            fetch_wait_ms=int(_env("ADUAN_FETCH_WAIT_MS", "10") or 10),
+            fetch_wait_ms=int(wait) if (wait := _env("ADUAN_FETCH_WAIT_MS")) else None,
             batch_window_ms=int(_env("ADUAN_BATCH_WINDOW_MS", "5") or 5),
             producer_idempotence=idempotence,
         )
@@ -129,9 +129,10 @@ class Settings:
             "ADUAN_SESSION_TIMEOUT_MS": str(self.session_timeout_ms),
             "ADUAN_METRICS_PORT": str(self.metrics_port),
             "ADUAN_HTTP_PORT": str(self.http_port),
-            "ADUAN_FETCH_WAIT_MS": str(self.fetch_wait_ms),
             "ADUAN_BATCH_WINDOW_MS": str(self.batch_window_ms),
         }
+        if self.fetch_wait_ms is not None:
+            env["ADUAN_FETCH_WAIT_MS"] = str(self.fetch_wait_ms)
         if self.producer_idempotence is not None:
             env["ADUAN_PRODUCER_IDEMPOTENCE"] = "on" if self.producer_idempotence else "off"
         optional = {
@@ -142,6 +143,15 @@ class Settings:
         }
         env.update({k: v for k, v in optional.items() if v})
         return env
+
+    @property
+    def fetch_wait(self) -> int:
+        """The longest wait (ms) for a fetch on an idle partition: as set, else 10 on the in-memory embedded broker
+        and 100 otherwise (the durable embedded broker lists a partition's objects on every fetch, and 10 ms waits
+        overloaded it; a Kafka cluster answers as soon as data arrives, whatever the wait)."""
+        if self.fetch_wait_ms is not None:
+            return self.fetch_wait_ms
+        return 10 if self.broker_storage == "memory" else 100
 
     @property
     def idempotent_producers(self) -> bool:

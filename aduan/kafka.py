@@ -2,7 +2,7 @@
 
 Producers use ``acks='all'``, idempotent unless ``Settings.producer_idempotence`` is off (then with one request in
 flight, which keeps each partition in order); consumers commit manually and wait at most
-``Settings.fetch_wait_ms`` for a fetch on an idle partition. Lag is never computed from
+``Settings.fetch_wait`` for a fetch on an idle partition. Lag is never computed from
 ``end_offsets`` (the embedded broker reports a wrong "latest offset"): use :func:`lag`.
 """
 
@@ -65,7 +65,7 @@ def consumer(settings: Settings, group: str | None, *topics: str, **overrides: o
         max_poll_records=5000,
         fetch_max_bytes=32 * 1024 * 1024,
         max_partition_fetch_bytes=8 * 1024 * 1024,
-        fetch_max_wait_ms=settings.fetch_wait_ms,
+        fetch_max_wait_ms=settings.fetch_wait,
         client_id="aduan",
     )
     options.update(overrides)

@@ -20,8 +20,9 @@ import psutil
 import psycopg2
 
 from aduan import db
-from aduan.config import Settings
-from aduan.embedded.broker import EmbeddedBroker
+from aduan.config import BROKER_STORAGES, Settings
+from aduan.embedded.broker import EmbeddedBroker, S3Storage
+from aduan.embedded.objectstore import BUCKET, ObjectStore, free_base_port
 from aduan.embedded.postgres import EmbeddedPostgres
 from aduan.embedded.process import free_port
 from aduan.stack import embedded_idempotence
@@ -30,34 +31,40 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 INFRASTRUCTURE: dict[int, str] = {}  # pid -> label of the servers started here that are not child processes
 
 
-STORAGES = ("memory",)
+STORAGES = BROKER_STORAGES
 
 
 def tuned(settings: Settings) -> Settings:
     """``settings`` with the delivery knobs of the environment (ADUAN_FETCH_WAIT_MS, ADUAN_BATCH_WINDOW_MS,
-    ADUAN_PRODUCER_IDEMPOTENCE), as ``aduan up`` would give them; idempotence off on the embedded broker."""
+    ADUAN_PRODUCER_IDEMPOTENCE), as ``aduan up`` would give them (idempotence off on the embedded broker, the fetch
+    wait of its storage), spelled out so that child processes get them."""
     env = Settings.from_env()
     idempotence = env.producer_idempotence
     if idempotence is None and not os.environ.get("ADUAN_KAFKA_BOOTSTRAP"):
         idempotence = embedded_idempotence(settings)
-    return settings.with_(fetch_wait_ms=env.fetch_wait_ms, batch_window_ms=env.batch_window_ms,
+    wait = env.fetch_wait_ms if env.fetch_wait_ms is not None else settings.fetch_wait  # children: explicit
+    return settings.with_(fetch_wait_ms=wait, batch_window_ms=env.batch_window_ms,
                           producer_idempotence=idempotence)
 
 
 @contextmanager
-def infrastructure(name: str, partitions: int = 6, storage: str = "memory") -> Iterator[Settings]:
+def infrastructure(name: str, partitions: int = 6, storage: str = "durable") -> Iterator[Settings]:
     """A broker and PostgreSQL for one benchmark (embedded unless ADUAN_KAFKA_BOOTSTRAP/DATABASE_URL are set);
     ``storage`` is the embedded broker's (one of :data:`STORAGES`)."""
     if storage not in STORAGES:
-        raise ValueError(f"storage {storage!r}: this build has {', '.join(STORAGES)}")
+        raise ValueError(f"storage {storage!r}: choose one of {', '.join(STORAGES)}")
     work = Path(tempfile.mkdtemp(prefix=f"aduan-bench-{name}-", dir="/tmp"))
     os.chmod(work, 0o755)
-    broker = postgres = None
+    broker = postgres = store = None
     bootstrap = os.environ.get("ADUAN_KAFKA_BOOTSTRAP")
     database = os.environ.get("ADUAN_DATABASE_URL")
     try:
         if not bootstrap:
-            broker = EmbeddedBroker(free_port(), work / "broker.log").start()
+            s3 = None
+            if storage == "durable":
+                store = ObjectStore(work / "broker", free_base_port()).start()
+                s3 = S3Storage(store.endpoint, BUCKET)
+            broker = EmbeddedBroker(free_port(), work / "broker.log", s3).start()
             bootstrap = broker.bootstrap
         if not database:
             postgres = EmbeddedPostgres(work / "pgdata", free_port()).start()
@@ -66,7 +73,7 @@ def infrastructure(name: str, partitions: int = 6, storage: str = "memory") -> I
         prefix = f"bench{uuid.uuid4().hex[:6]}"
         settings = Settings(kafka_bootstrap=bootstrap, database_url=_fresh_database(database, prefix), home=work,
                             topic_prefix=prefix, partitions=partitions, session_timeout_ms=3000,
-                            metrics_port=free_port(), http_port=free_port(),
+                            broker_storage=storage, metrics_port=free_port(), http_port=free_port(),
                             sealing_key="bench-sealing-key-0123456789abcdef", agency_signing_secret="bench-secret")
         db.migrate(settings)
         yield tuned(settings)
@@ -76,6 +83,8 @@ def infrastructure(name: str, partitions: int = 6, storage: str = "memory") -> I
             postgres.stop()
         if broker:
             broker.stop()
+        if store:
+            store.stop()
 
 
 def _postmaster(pgdata: Path) -> int:
@@ -159,7 +168,8 @@ def _servers_and_children() -> list[tuple[psutil.Process, str]]:
             name = child.name()
         except psutil.Error:
             continue
-        found.append((child, "broker (tansu)" if name.startswith("tansu") else name))
+        label = {"tansu": "broker (tansu)", "weed": "object store (SeaweedFS)"}.get(name.split("-")[0], name)
+        found.append((child, label))
     for pid, label in list(INFRASTRUCTURE.items()):
         try:
             found.append((psutil.Process(pid), label))

@@ -167,7 +167,7 @@ def run(storage: str, rates: list[int], seconds: int, report: Report) -> None:
             time.sleep(IDLE_SECONDS)  # the stack idles: what does it cost?
             idle = cpu_between(before, cpu_seconds(processes.labels()))
             report.add(f"[{storage}] idle CPU of the stack", sum(idle.values()) / IDLE_SECONDS, "cores",
-                       note=f"fetch wait {settings.fetch_wait_ms} ms; " + ", ".join(
+                       note=f"fetch wait {settings.fetch_wait} ms; " + ", ".join(
                            f"{k} {v / IDLE_SECONDS:.2f}" for k, v in sorted(idle.items())))
             for rate in rates:
                 measure(settings, rate, seconds, storage, report, counter)

@@ -40,7 +40,7 @@ def create_app(name: str, settings: Settings, *, web_port: int | None = None) ->
     session_timeout = settings.session_timeout_ms / 1000
     app = App(
         f"{settings.topic_prefix}-{name}",
-        fetch_wait_ms=settings.fetch_wait_ms,
+        fetch_wait_ms=settings.fetch_wait,
         batch_window=settings.batch_window_ms / 1000,
         broker=f"kafka://{settings.bootstrap}",
         store="memory://",

@@ -2,7 +2,7 @@
 
 faust hard-codes aiokafka's ``fetch_max_wait_ms`` to 1,500 ms, and the embedded broker answers a parked fetch only
 at fixed points of that wait, not when data arrives: a message then waits ~400 ms per hop. :class:`App` gives its
-consumer ``Settings.fetch_wait_ms`` instead (see docs/configuration.md for the idle CPU it costs).
+consumer ``Settings.fetch_wait`` instead (see docs/configuration.md for the idle CPU it costs).
 """
 
 from __future__ import annotations
