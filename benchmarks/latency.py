@@ -114,8 +114,12 @@ def _published(settings: Settings) -> dict[str, float]:
     consumer.assign([TopicPartition(topic, p) for p in range(settings.partitions)])
     times: dict[str, float] = {}
     door = Door(settings)
-    while batches := consumer.poll(timeout_ms=500, max_records=50_000):
-        for records in batches.values():
+    partitions = consumer.assignment()
+    deadline = time.monotonic() + 300
+    while len(lags := kafka.lag(consumer, partitions)) < len(partitions) or any(lags.values()):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"could not read {topic} to its end in 300 s")
+        for records in consumer.poll(timeout_ms=500, max_records=50_000).values():
             for record in records:
                 report = codec().decode(record.value).record
                 times[door.receipt(report).complaint_id] = record.timestamp / 1000
