@@ -9,6 +9,7 @@ flight, which keeps each partition in order); consumers commit manually and wait
 from __future__ import annotations
 
 import random
+import threading
 from typing import Iterable
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -86,6 +87,20 @@ def lag(kafka_consumer: KafkaConsumer, partitions: Iterable[TopicPartition] | No
     return result
 
 
+CLOSE_SECONDS = 30.0
+
+
+def renewed(old: KafkaProducer) -> KafkaProducer:
+    """A new producer with ``old``'s settings, ``old`` closed. After a failed send a kafka-python producer can stay
+    in a fatal state (an idempotent one after an unknown broker error, e.g. while the broker's disk was full) and
+    fail every later send; a new one works again as soon as the broker does."""
+    config = {key: value for key, value in old.config.items() if key in KafkaProducer.DEFAULT_CONFIG}
+    # closing waits for what it still holds (close(timeout=0) raises then): let it take its time elsewhere
+    threading.Thread(target=old.close, kwargs={"timeout": CLOSE_SECONDS}, daemon=True,
+                     name="aduan-producer-close").start()
+    return KafkaProducer(**config)
+
+
 class PublishError(RuntimeError):
     """The broker did not acknowledge a message; nothing may be marked as done."""
 
@@ -99,18 +114,27 @@ class Publisher:
 
     def send(self, topic: str, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]] | None = None) -> None:
         """Queue one message."""
-        self._pending.append(self._producer.send(topic, key=key, value=value, headers=headers or []))
+        try:
+            self._pending.append(self._producer.send(topic, key=key, value=value, headers=headers or []))
+        except Exception as exc:
+            self._fail(exc)
 
     def flush(self, timeout: float = 60.0) -> int:
         """Wait until the broker acknowledged every queued message; returns how many were sent."""
-        self._producer.flush(timeout)
         pending, self._pending = self._pending, []
-        for future in pending:
-            try:
+        try:
+            self._producer.flush(timeout)
+            for future in pending:
                 future.get(timeout=timeout)
-            except Exception as exc:
-                raise PublishError(f"the broker did not acknowledge a message: {exc!r}") from exc
+        except Exception as exc:
+            self._fail(exc)
         return len(pending)
+
+    def _fail(self, exc: Exception) -> None:
+        """Nothing queued counts as sent; the next batch gets a new producer (see :func:`renewed`)."""
+        self._pending = []
+        self._producer = renewed(self._producer)
+        raise PublishError(f"the broker did not acknowledge a message: {exc!r}") from exc
 
     def close(self) -> None:
         self._producer.close()

@@ -47,6 +47,8 @@ PROCESSES: list[ProcessSpec] = [
     ProcessSpec("read-api", "projections.http:run",
                 "read models over HTTP on ADUAN_READ_API_PORT (default 8081): status, stats, healthz",
                 consumes=False),
+    ProcessSpec("portal", "portal.app:run", "public website on ADUAN_PORTAL_PORT (default 8082): report, track, stats",
+                takes_reports=True, consumes=False),
 ]
 
 DEMO = ProcessSpec("demo", "aduan.demo:run", "paced synthetic complaints and agencies answering (aduan up --demo)",

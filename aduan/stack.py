@@ -239,6 +239,7 @@ def up(settings: Settings, say: Callable[[str], None] = print, demo: bool = Fals
             say(f"web/app API http://127.0.0.1:{settings.http_port}/api/v1/complaints "
                 f"(OpenAPI: /api/v1/openapi.json; SMS: /api/v1/sms/inbound; social: /api/v1/social/mentions)")
             say(f"read API    http://127.0.0.1:{read_api}/api/v1/status/TRACKING_ID and /api/v1/stats")
+            say(f"portal      http://127.0.0.1:{os.environ.get('ADUAN_PORTAL_PORT', '8082')}/ (public website)")
             if demo:
                 from aduan import demo as demo_feeder
 

@@ -8,11 +8,12 @@ from aduan.domain.directory import Directory
 from aduan.domain.events import Event, event_id, new_header
 from aduan.domain.routing import route
 from aduan.synthetic import Complaint
+from channels.tracking import format_tracking_id
 
 
 def tracking_id(spec: Complaint) -> str:
-    """A tracking id for the generated complaint (benchmarks bypass the intake door)."""
-    return f"B{spec.index:09d}"
+    """A tracking id for the generated complaint (benchmarks bypass the intake door), shaped like a real one."""
+    return format_tracking_id(f"B{spec.index:09d}")
 
 
 def _header(spec: Complaint, name: str, at: datetime, actor: dict, cause: str) -> dict:

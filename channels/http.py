@@ -56,7 +56,6 @@ class Channels:
     def __init__(self, door: Door, producer: KafkaProducer,
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
         self.door = door
-        self.producer = producer
         self.clock = clock
         self.reports = ReportPublisher(door, producer)
 
@@ -113,7 +112,7 @@ class Channels:
 
     async def health(self, request: web.Request) -> web.Response:
         """GET /healthz."""
-        connected = self.producer.metrics().get("producer-metrics", {}).get("connection-count", 0) > 0
+        connected = self.reports.producer.metrics().get("producer-metrics", {}).get("connection-count", 0) > 0
         return web.json_response({"status": "ok" if connected else "degraded", "broker": connected},
                                  status=200 if connected else 503)
 
@@ -156,7 +155,8 @@ async def serve(settings: Settings) -> None:
     # is what /healthz reports (a plain producer connects only at its first send)
     producer = kafka.producer(settings, client_id="aduan-channels-http", enable_idempotence=True)
     await loop.run_in_executor(None, producer.partitions_for, door.topic)  # metadata before the first request
-    runners = [web.AppRunner(build_app(Channels(door, producer), reads, keys))]
+    channels = Channels(door, producer)
+    runners = [web.AppRunner(build_app(channels, reads, keys))]
     host = os.environ.get(HOST_ENV) or "127.0.0.1"
     await runners[0].setup()
     await web.TCPSite(runners[0], host, settings.http_port).start()
@@ -176,7 +176,7 @@ async def serve(settings: Settings) -> None:
         await runner.cleanup()
     if reads is not None:
         reads.close()
-    await loop.run_in_executor(None, producer.close)
+    await loop.run_in_executor(None, channels.reports.producer.close)
 
 
 def run(settings: Settings) -> None:

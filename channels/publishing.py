@@ -9,6 +9,7 @@ from typing import Any
 
 from kafka import KafkaProducer
 
+from aduan import kafka
 from channels.door import Door, Receipt
 
 log = logging.getLogger(__name__)
@@ -39,14 +40,12 @@ class ReportPublisher:
 
         try:
             future = self.producer.send(self.door.topic, key=key, value=value)
-        except Exception as exc:  # metadata or buffer timeouts: the broker is not reachable
-            raise Unavailable(repr(exc)) from exc
-        future.add_callback(lambda metadata: loop.call_soon_threadsafe(settle, metadata, False))
-        future.add_errback(lambda exc: loop.call_soon_threadsafe(settle, Unavailable(repr(exc)), True))
-        try:
+            future.add_callback(lambda metadata: loop.call_soon_threadsafe(settle, metadata, False))
+            future.add_errback(lambda exc: loop.call_soon_threadsafe(settle, Unavailable(repr(exc)), True))
             await asyncio.wait_for(done, PUBLISH_TIMEOUT)
-        except (TimeoutError, Unavailable) as exc:
+        except Exception as exc:  # not reachable, not acknowledged in time, or the producer failed
             log.error("the broker did not acknowledge report %s: %r", key.decode(), exc)
+            self.producer = kafka.renewed(self.producer)  # a failed producer may refuse every later send
             raise Unavailable(str(exc)) from exc
         self.door.published(report)
         return self.door.receipt(report)

@@ -20,9 +20,10 @@ _PATHS = {"region": "location.region", "coordinates": "location.coordinates", "a
           "channel_message_id": "idempotency_key"}
 
 
-def read_complaint(payload: Any, header_key: str | None, received_at: datetime, door: Door
-                   ) -> tuple[dict[str, Any] | None, list[FieldError]]:
-    """``(intake report, [])`` for an acceptable body, else ``(None, every field error)``."""
+def read_complaint(payload: Any, header_key: str | None, received_at: datetime, door: Door, *,
+                   indonesian: bool = False) -> tuple[dict[str, Any] | None, list[FieldError]]:
+    """``(intake report, [])`` for an acceptable body, else ``(None, every field error)``; ``indonesian``: the
+    business rules' messages in Indonesian (the schema's stay English: they name the JSON field)."""
     errors = field_errors(COMPLAINT_REQUEST, payload)
     if not isinstance(payload, dict):
         return None, errors
@@ -33,7 +34,7 @@ def read_complaint(payload: Any, header_key: str | None, received_at: datetime, 
     for problem in door.rules.problems(report):
         path = _PATHS.get(problem.field, problem.field)
         if problem.field != "channel_message_id" and not _covered(path, failed):
-            errors.append((path, problem.code, problem.message))
+            errors.append((path, problem.code, problem.pesan if indonesian else problem.message))
     return (None, errors) if errors else (report, [])
 
 

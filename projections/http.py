@@ -126,11 +126,17 @@ async def metrics(request: web.Request) -> web.Response:
 
 async def serve(settings: Settings, port: int | None = None) -> None:
     """Serve until SIGTERM or SIGINT."""
-    loop = asyncio.get_running_loop()
     models = ReadModels(settings)
     port = port or read_api_port()
-    host = os.environ.get(HOST_ENV) or "127.0.0.1"
-    runners = [web.AppRunner(build_app(models))]
+    await serve_until_stopped(build_app(models), "read-api", os.environ.get(HOST_ENV) or "127.0.0.1", port, settings)
+    models.close()
+
+
+async def serve_until_stopped(app: web.Application, name: str, host: str, port: int, settings: Settings) -> None:
+    """Serve ``app`` on ``host:port`` (and ``/metrics`` alone on the metrics port, where that differs) until
+    SIGTERM or SIGINT, then finish the requests in flight."""
+    loop = asyncio.get_running_loop()
+    runners = [web.AppRunner(app)]
     if settings.metrics_port != port:
         metrics_app = web.Application()
         metrics_app.router.add_get("/metrics", metrics)
@@ -138,14 +144,13 @@ async def serve(settings: Settings, port: int | None = None) -> None:
     for runner, (bind, bind_port) in zip(runners, [(host, port), (metrics_host(), settings.metrics_port)]):
         await runner.setup()
         await web.TCPSite(runner, bind, bind_port).start()
-    log.info("read-api listening on http://%s:%d (metrics also on :%d)", host, port, settings.metrics_port)
+    log.info("%s listening on http://%s:%d (metrics also on :%d)", name, host, port, settings.metrics_port)
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     await stop.wait()
     for runner in runners:
         await runner.cleanup()
-    models.close()
 
 
 def run(settings: Settings) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import psycopg2.extensions
 import psycopg2.extras
@@ -93,8 +92,7 @@ def find_complaint(conn: psycopg2.extensions.connection, tracking_id: str, *,
 def render_text(view: ComplaintView) -> str:
     """The complaint for a person: status, where it is, the deadline, then the timeline in local time."""
     c = view.complaint
-    zone = PROVINCE_TIMEZONES.get(c.get("province_code") or "", WIB)
-    when = lambda moment: _local(moment, zone)  # noqa: E731
+    when = lambda moment: local_time(moment, c.get("province_code"))  # noqa: E731
     place = ", ".join(p for p in (c.get("regency_name") or c.get("region_name"), c.get("province_name")) if p)
     lines = [
         f"Laporan #{c['tracking_id']}: {c['title']}",
@@ -120,6 +118,8 @@ def render_text(view: ComplaintView) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _local(moment: datetime, zone: ZoneInfo) -> str:
+def local_time(moment: datetime, province_code: str | None) -> str:
+    """``moment`` in the time zone of the province (WIB where unknown): ``2026-03-02 09:00 WITA``."""
+    zone = PROVINCE_TIMEZONES.get(province_code or "", WIB)
     return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} {_ZONE_NAMES.get(zone, '')}".rstrip()
 

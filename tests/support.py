@@ -109,7 +109,8 @@ def up_environment(home: Path, **extra: str) -> dict[str, str]:
     env.update(ADUAN_HOME=str(home), ADUAN_EMBEDDED_BROKER_PORT=str(free_port()),
                ADUAN_EMBEDDED_POSTGRES_PORT=str(free_port()), ADUAN_EMBEDDED_OBJECT_STORE_PORT=str(free_base_port()),
                ADUAN_METRICS_PORT=str(free_port()), ADUAN_HTTP_PORT=str(free_port()),
-               ADUAN_READ_API_PORT=str(free_port()), ADUAN_SESSION_TIMEOUT_MS="3000", **extra)
+               ADUAN_READ_API_PORT=str(free_port()), ADUAN_PORTAL_PORT=str(free_port()),
+               ADUAN_SESSION_TIMEOUT_MS="3000", **extra)
     return env
 
 

@@ -76,6 +76,9 @@ def test_aduan_up_starts_the_embedded_stack_refuses_a_second_one_and_stops_clean
         assert up.poll() is None, "".join(lines)
         output = "".join(lines)
         assert "embedded tansu" in output and "postgresql  embedded" in output
+        wait_for(lambda: lines.append(up.stdout.readline()) or lines[-1].startswith("ready") or up.poll() is not None,
+                 timeout=240, what="aduan up to start every process")
+        assert f"portal      http://127.0.0.1:{env['ADUAN_PORTAL_PORT']}/" in "".join(lines)
         children = psutil.Process(up.pid).children(recursive=True)
 
         second = subprocess.run([sys.executable, "-m", "aduan.cli", "up"], env=env, capture_output=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -198,3 +199,51 @@ def test_kill_9_of_the_whole_stack_loses_no_accepted_report_and_a_lost_log_is_re
         _exactly_once_on_log_and_read_model(up, fresh)
     finally:
         assert up.stop() == 0, up.output()
+
+
+@pytest.fixture
+def small_log_disk(home):
+    """A 200 MB tmpfs mounted where the stack keeps its log, so that the test can fill that disk."""
+    folder = home / "broker"
+    folder.mkdir(parents=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=200m", "tmpfs", str(folder)], capture_output=True,
+                             text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small disk for the log here (needs root): {mounted.stderr.strip()}")
+    yield folder
+    subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_a_full_log_disk_refuses_reports_with_503_and_processing_resumes_when_space_is_back(home, small_log_disk):
+    up = Up(up_environment(home, **AUTO_VERIFY)).wait_ready()
+    try:
+        before = [r["complaint_id"] for r in _submit(up, "before-full", 5)]
+        _wait_dispositioned(up, before)
+        filler = small_log_disk / "filler"
+        free = shutil.disk_usage(small_log_disk).free
+        subprocess.run(["fallocate", "-l", str(free - 4096), str(filler)], check=True)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            _post(up, _report("while-full", 0))
+        assert refused.value.code == 503
+        assert "nothing was saved" in refused.value.read().decode()
+        filler.unlink()
+        accepted: list[str] = []
+        _stream(up, "after-full", 10, accepted)
+        _wait_dispositioned(up, accepted)
+        _exactly_once_on_log_and_read_model(up, before + accepted)
+    finally:
+        assert up.stop() == 0, up.output()
+
+
+def test_an_object_store_port_already_taken_is_one_clear_line_and_nothing_is_left_running(home):
+    env = up_environment(home)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", int(env["ADUAN_EMBEDDED_OBJECT_STORE_PORT"])))
+        taken.listen()
+        refused = subprocess.run([sys.executable, "-m", "aduan.cli", "up"], env=env, capture_output=True, text=True,
+                                 timeout=120)
+    assert refused.returncode == 1
+    assert "Traceback" not in refused.stderr
+    assert f"port {env['ADUAN_EMBEDDED_OBJECT_STORE_PORT']}" in refused.stderr
+    assert "ADUAN_EMBEDDED_OBJECT_STORE_PORT" in refused.stderr
+    assert not [p for p in psutil.process_iter(["cmdline"]) if str(home) in " ".join(p.info["cmdline"] or [])]

@@ -20,6 +20,7 @@ from aduan.config import Settings
 from aduan.embedded.process import free_port
 from aduan.processes import PROCESSES
 from aduan.topics import Topics
+from portal.app import PORT_ENV as PORTAL_PORT_ENV
 from projections.http import PORT_ENV as READ_API_PORT_ENV
 from tests.integration.test_channels import call, web_report
 from tests.support import Process, wait_for
@@ -57,6 +58,7 @@ class Engine:
     def __init__(self, run_process, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
         self.settings = settings
         monkeypatch.setenv(READ_API_PORT_ENV, str(free_port()))  # the children inherit it: no fixed port
+        monkeypatch.setenv(PORTAL_PORT_ENV, str(free_port()))
         self.urls: dict[str, str] = {}
         self.processes: dict[str, Process] = {}
         for process in PROCESSES:

@@ -21,7 +21,7 @@ from aduan.processes import PROCESSES
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
-PACKAGES = {"aduan", "streams", "channels", "projections"}
+PACKAGES = {"aduan", "streams", "channels", "projections", "portal"}
 DASHBOARD = DEPLOY / "grafana" / "aduan.json"
 NAME = re.compile(r"\baduan_[a-z0-9_]+\b")
 SUFFIXES = {"counter": ["_total"], "gauge": [""], "histogram": ["_bucket", "_sum", "_count"], "info": ["_info"]}
