@@ -3,7 +3,7 @@ against a raw pipeline of the same topology (``benchmarks.raw_pipeline``) and a 
 broker in the same run; the CPU each stage spends per complaint; and 1 vs 2 workers of the slowest stage alone,
 its input pre-filled.
 
-    python -m benchmarks.routing [--count 200000] [--scale-count 20000] [--storage memory]
+    python -m benchmarks.routing [--count 200000] [--durable-count 3000] [--scale-count 20000] [--storage memory]
 """
 
 from __future__ import annotations
@@ -121,6 +121,8 @@ def dispatcher_alone(count: int, workers: int, storage: str, report: Report) -> 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=20_000, help="complaints routed (the target: 200,000)")
+    parser.add_argument("--durable-count", type=int, default=3_000,
+                        help="complaints routed on the durable broker, which slows down as its partitions grow")
     parser.add_argument("--scale-count", type=int, default=10_000, help="complaints for the 1-vs-2-worker runs")
     parser.add_argument("--storage", action="append", choices=STORAGES,
                         help=f"broker storage, repeatable (default: {', '.join(STORAGES)})")
@@ -128,9 +130,10 @@ def main(argv: list[str] | None = None) -> None:
     storages = args.storage or list(STORAGES)
     report = Report("routing", vars(args) | {"storage": storages})
     for storage in storages:
-        throughput(args.count, storage, report)
-    one = dispatcher_alone(args.scale_count, 1, storages[-1], report)
-    two = dispatcher_alone(args.scale_count, 2, storages[-1], report)
+        throughput(args.durable_count if storage == "durable" else args.count, storage, report)
+    scale = "memory" if "memory" in storages else storages[0]
+    one = dispatcher_alone(args.scale_count, 1, scale, report)
+    two = dispatcher_alone(args.scale_count, 2, scale, report)
     report.add("scale-out: 2 dispatchers / 1", two / one, "x", note="2 cores shared by everything")
     report.print()
     print(f"results: {report.save()}")
