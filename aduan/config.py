@@ -25,6 +25,18 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
+def _switch(name: str) -> bool | None:
+    """``on``/``off`` (or true/false, 1/0) of a variable; None when it is unset."""
+    value = _env(name)
+    if value is None:
+        return None
+    if value.lower() in ("on", "true", "1", "yes"):
+        return True
+    if value.lower() in ("off", "false", "0", "no"):
+        return False
+    raise ValueError(f"{name}={value!r}: use on or off")
+
+
 STACK_FILE = "stack.json"
 BROKER_STORAGES = ("durable", "memory")
 
@@ -65,6 +77,9 @@ class Settings:
     postgres_port: int = 15432
     sealing_key: str | None = None
     agency_signing_secret: str | None = None
+    fetch_wait_ms: int | None = None
+    batch_window_ms: int = 5
+    producer_idempotence: bool | None = None
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -76,6 +91,9 @@ class Settings:
         home_env = _env("ADUAN_HOME")
         home = Path(home_env) if home_env else default_home()
         running = running_stack(home)
+        idempotence = _switch("ADUAN_PRODUCER_IDEMPOTENCE")
+        if idempotence is None and not _env("ADUAN_KAFKA_BOOTSTRAP") and running.get("kafka_bootstrap"):
+            idempotence = running.get("producer_idempotence")
         return cls(
             kafka_bootstrap=_env("ADUAN_KAFKA_BOOTSTRAP") or running.get("kafka_bootstrap"),
             database_url=_env("ADUAN_DATABASE_URL") or running.get("database_url"),
@@ -92,6 +110,9 @@ class Settings:
             postgres_port=int(_env("ADUAN_EMBEDDED_POSTGRES_PORT", "15432") or 15432),
             sealing_key=_env("ADUAN_SEALING_KEY"),
             agency_signing_secret=_env("ADUAN_AGENCY_SIGNING_SECRET"),
+            fetch_wait_ms=int(wait) if (wait := _env("ADUAN_FETCH_WAIT_MS")) else None,
+            batch_window_ms=int(_env("ADUAN_BATCH_WINDOW_MS", "5") or 5),
+            producer_idempotence=idempotence,
         )
 
     def with_(self, **changes: object) -> "Settings":
@@ -108,7 +129,12 @@ class Settings:
             "ADUAN_SESSION_TIMEOUT_MS": str(self.session_timeout_ms),
             "ADUAN_METRICS_PORT": str(self.metrics_port),
             "ADUAN_HTTP_PORT": str(self.http_port),
+            "ADUAN_BATCH_WINDOW_MS": str(self.batch_window_ms),
         }
+        if self.fetch_wait_ms is not None:
+            env["ADUAN_FETCH_WAIT_MS"] = str(self.fetch_wait_ms)
+        if self.producer_idempotence is not None:
+            env["ADUAN_PRODUCER_IDEMPOTENCE"] = "on" if self.producer_idempotence else "off"
         optional = {
             "ADUAN_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
             "ADUAN_DATABASE_URL": self.database_url,
@@ -117,6 +143,20 @@ class Settings:
         }
         env.update({k: v for k, v in optional.items() if v})
         return env
+
+    @property
+    def fetch_wait(self) -> int:
+        """The longest wait (ms) for a fetch on an idle partition: as set, else 10 on the in-memory embedded broker
+        and 100 otherwise (the durable embedded broker lists a partition's objects on every fetch, and 10 ms waits
+        overloaded it; a Kafka cluster answers as soon as data arrives, whatever the wait)."""
+        if self.fetch_wait_ms is not None:
+            return self.fetch_wait_ms
+        return 10 if self.broker_storage == "memory" else 100
+
+    @property
+    def idempotent_producers(self) -> bool:
+        """Whether producers are idempotent: as set, else on (the embedded broker's stack turns it off)."""
+        return self.producer_idempotence is not False
 
     @property
     def bootstrap(self) -> str:

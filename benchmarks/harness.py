@@ -20,41 +20,76 @@ import psutil
 import psycopg2
 
 from aduan import db
-from aduan.config import Settings
-from aduan.embedded.broker import EmbeddedBroker
+from aduan.config import BROKER_STORAGES, Settings
+from aduan.embedded.broker import EmbeddedBroker, S3Storage
+from aduan.embedded.objectstore import BUCKET, ObjectStore, free_base_port
 from aduan.embedded.postgres import EmbeddedPostgres
 from aduan.embedded.process import free_port
+from aduan.stack import embedded_idempotence
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
+INFRASTRUCTURE: dict[int, str] = {}  # pid -> label of the servers started here that are not child processes
+
+
+STORAGES = BROKER_STORAGES
+
+
+def tuned(settings: Settings) -> Settings:
+    """``settings`` with the delivery knobs of the environment (ADUAN_FETCH_WAIT_MS, ADUAN_BATCH_WINDOW_MS,
+    ADUAN_PRODUCER_IDEMPOTENCE), as ``aduan up`` would give them (idempotence off on the embedded broker, the fetch
+    wait of its storage), spelled out so that child processes get them."""
+    env = Settings.from_env()
+    idempotence = env.producer_idempotence
+    if idempotence is None and not os.environ.get("ADUAN_KAFKA_BOOTSTRAP"):
+        idempotence = embedded_idempotence(settings)
+    wait = env.fetch_wait_ms if env.fetch_wait_ms is not None else settings.fetch_wait  # children: explicit
+    return settings.with_(fetch_wait_ms=wait, batch_window_ms=env.batch_window_ms,
+                          producer_idempotence=idempotence)
 
 
 @contextmanager
-def infrastructure(name: str, partitions: int = 6) -> Iterator[Settings]:
-    """A broker and PostgreSQL for one benchmark (embedded unless ADUAN_KAFKA_BOOTSTRAP/DATABASE_URL are set)."""
+def infrastructure(name: str, partitions: int = 6, storage: str = "durable") -> Iterator[Settings]:
+    """A broker and PostgreSQL for one benchmark (embedded unless ADUAN_KAFKA_BOOTSTRAP/DATABASE_URL are set);
+    ``storage`` is the embedded broker's (one of :data:`STORAGES`)."""
+    if storage not in STORAGES:
+        raise ValueError(f"storage {storage!r}: choose one of {', '.join(STORAGES)}")
     work = Path(tempfile.mkdtemp(prefix=f"aduan-bench-{name}-", dir="/tmp"))
     os.chmod(work, 0o755)
-    broker = postgres = None
+    broker = postgres = store = None
     bootstrap = os.environ.get("ADUAN_KAFKA_BOOTSTRAP")
     database = os.environ.get("ADUAN_DATABASE_URL")
     try:
         if not bootstrap:
-            broker = EmbeddedBroker(free_port(), work / "broker.log").start()
+            s3 = None
+            if storage == "durable":
+                store = ObjectStore(work / "broker", free_base_port()).start()
+                s3 = S3Storage(store.endpoint, BUCKET)
+            broker = EmbeddedBroker(free_port(), work / "broker.log", s3).start()
             bootstrap = broker.bootstrap
         if not database:
             postgres = EmbeddedPostgres(work / "pgdata", free_port()).start()
             database = postgres.url
+            INFRASTRUCTURE[_postmaster(work / "pgdata")] = "postgresql"
         prefix = f"bench{uuid.uuid4().hex[:6]}"
         settings = Settings(kafka_bootstrap=bootstrap, database_url=_fresh_database(database, prefix), home=work,
                             topic_prefix=prefix, partitions=partitions, session_timeout_ms=3000,
-                            metrics_port=free_port(), http_port=free_port(),
+                            broker_storage=storage, metrics_port=free_port(), http_port=free_port(),
                             sealing_key="bench-sealing-key-0123456789abcdef", agency_signing_secret="bench-secret")
         db.migrate(settings)
-        yield settings
+        yield tuned(settings)
     finally:
+        INFRASTRUCTURE.clear()
         if postgres:
             postgres.stop()
         if broker:
             broker.stop()
+        if store:
+            store.stop()
+
+
+def _postmaster(pgdata: Path) -> int:
+    """The pid of the PostgreSQL server of ``pgdata`` (it runs detached, not as a child of this process)."""
+    return int((pgdata / "postmaster.pid").read_text().split()[0])
 
 
 def _fresh_database(url: str, name: str) -> str:
@@ -113,12 +148,54 @@ class PeakMemory:
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
+            known = {proc.pid for proc in self.watched.values()}
+            for child, label in _servers_and_children():
+                if child.pid not in known:
+                    self.watch(label, child.pid)  # the embedded broker and PostgreSQL
             for name, proc in list(self.watched.items()):
                 try:
                     rss = proc.memory_info().rss + sum(c.memory_info().rss for c in proc.children(recursive=True))
                 except psutil.Error:
                     continue
                 self.peak_mb[name] = max(self.peak_mb.get(name, 0.0), rss / 2**20)
+
+
+def _servers_and_children() -> list[tuple[psutil.Process, str]]:
+    """Every child process of this one and the detached servers of :data:`INFRASTRUCTURE`, with a label."""
+    found = []
+    for child in psutil.Process().children():
+        try:
+            name = child.name()
+        except psutil.Error:
+            continue
+        label = {"tansu": "broker (tansu)", "weed": "object store (SeaweedFS)"}.get(name.split("-")[0], name)
+        found.append((child, label))
+    for pid, label in list(INFRASTRUCTURE.items()):
+        try:
+            found.append((psutil.Process(pid), label))
+        except psutil.Error:
+            continue
+    return found
+
+
+def cpu_seconds(labels: dict[int, str] | None = None) -> dict[str, float]:
+    """CPU seconds used so far by each child process of this one, its own children included, by label (from
+    ``labels`` by pid, else the process name)."""
+    used: dict[str, float] = {}
+    for child, label in _servers_and_children():
+        try:
+            tree = [child] + child.children(recursive=True)
+            seconds = sum(sum(p.cpu_times()[:2]) for p in tree)
+        except psutil.Error:
+            continue
+        label = (labels or {}).get(child.pid) or label
+        used[label] = used.get(label, 0.0) + seconds
+    return used
+
+
+def cpu_between(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """CPU seconds per label used between two :func:`cpu_seconds` readings."""
+    return {label: after[label] - before.get(label, 0.0) for label in after}
 
 
 @dataclass

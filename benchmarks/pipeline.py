@@ -53,25 +53,35 @@ def intake_messages(settings: Settings, count: int, label: str = "reports") -> l
 
 @dataclass
 class Processes:
-    """Engine processes started as `aduan run NAME` children, with their peak memory watched."""
+    """Engine processes started as `aduan run NAME` children, with their peak memory watched; each writes its
+    output to ``<label>.log`` in the benchmark's work folder (at ``ADUAN_LOG_LEVEL``, default error)."""
 
     settings: Settings
     memory: PeakMemory
     children: list[tuple[str, subprocess.Popen]] = field(default_factory=list)
 
-    def start(self, name: str, copies: int = 1) -> None:
+    def start(self, name: str, copies: int = 1, command: list[str] | None = None, **env_vars: str) -> None:
+        """Start ``copies`` of ``aduan run NAME`` (or of ``command``), with ``env_vars`` added."""
         for copy in range(copies):
             env = dict(os.environ, **self.settings.with_(metrics_port=free_port()).to_env(),
-                       ADUAN_AUTO_VERIFY_CHANNELS="*", ADUAN_LOG_LEVEL="error")
-            proc = subprocess.Popen([sys.executable, "-m", "aduan.cli", "run", name], env=env,
-                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                       ADUAN_AUTO_VERIFY_CHANNELS="*",
+                       ADUAN_LOG_LEVEL=os.environ.get("ADUAN_LOG_LEVEL", "error"), **env_vars)
+            argv = command or [sys.executable, "-m", "aduan.cli", "run", name]
             label = name if copies == 1 else f"{name} #{copy + 1}"
+            logs = open(self.settings.home / f"{label}.log", "ab")  # noqa: SIM115 - the child owns it
+            proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=logs, stderr=logs)
+            logs.close()
             self.children.append((label, proc))
             self.memory.watch(label, proc.pid)
+
+    def labels(self) -> dict[int, str]:
+        """Label by pid of every process started."""
+        return {proc.pid: label for label, proc in self.children}
 
     def stop(self) -> None:
         for _, proc in reversed(self.children):
             stop(proc, grace=20)
+        self.children.clear()
 
 
 class InboxCounter:
@@ -82,8 +92,10 @@ class InboxCounter:
     which would load the broker it measures.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, kinds: tuple[str, ...] | None = ("NEW", "FORWARDED")) -> None:
+        """``kinds``: the inbox item kinds that count as an arrival; None counts every record without decoding."""
         names = Topics(settings.topic_prefix)
+        self.kinds = kinds
         self.consumer = kafka.consumer(settings, None)
         self.consumer.assign([TopicPartition(names.agency_inbox(agency.code), 0)
                               for agency in Directory.load().agencies()])
@@ -97,11 +109,14 @@ class InboxCounter:
             for records in batches.values():
                 for record in records:
                     self.items += 1
-                    item = codec().decode(record.value).record
-                    if item["kind"] in ("NEW", "FORWARDED"):
+                    if self.kinds is None or codec().decode(record.value).record["kind"] in self.kinds:
                         self.arrived.setdefault(record.key.decode(), record.timestamp / 1000)
             if not batches:
                 return len(self.arrived)
+
+    def span(self) -> float:
+        """Seconds from the first arrival to the last."""
+        return max(self.arrived.values()) - min(self.arrived.values())
 
     def wait_for(self, count: int, timeout: float, label: str) -> float:
         """Wait until ``count`` complaints arrived; returns the moment (epoch seconds) the last one did."""

@@ -2,7 +2,7 @@
 ``aduan projections rebuild``, against a plain kafka-python read of the same log and a COPY of as many
 equivalent rows into the same database.
 
-    python -m benchmarks.projection [--events 1000000]
+    python -m benchmarks.projection [--events 1000000] [--storage memory]
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from aduan.synthetic import complaints
 from aduan.topics import Topics
 from benchmarks import baselines
 from benchmarks.data import lifecycle
-from benchmarks.harness import PeakMemory, Progress, Report, infrastructure
+from benchmarks.harness import STORAGES, PeakMemory, Progress, Report, infrastructure
 from projections.projector import Projector
 from projections.rebuild import rebuild
 from projections.schema import SCHEMA
@@ -71,9 +71,11 @@ def live(settings, total: int) -> float:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--storage", choices=STORAGES, default="memory",
+                        help="broker storage (default memory: the durable log slows down as partitions grow)")
     args = parser.parse_args(argv)
     report = Report("projection", vars(args))
-    with infrastructure("projection") as settings, PeakMemory() as memory:
+    with infrastructure("projection", storage=args.storage) as settings, PeakMemory() as memory:
         stack.prepare(settings, lambda line: None)
         messages, rows = log_messages(args.events)
         topic = Topics(settings.topic_prefix).complaint_events

@@ -151,7 +151,9 @@ async def serve(settings: Settings) -> None:
     door = Door(settings)
     keys = ApiKeys.from_env()
     reads = RequestReader(settings) if settings.database_url else None
-    producer = kafka.producer(settings, client_id="aduan-channels-http")
+    # idempotent whatever ADUAN_PRODUCER_IDEMPOTENCE says: its producer id keeps a broker connection open, which
+    # is what /healthz reports (a plain producer connects only at its first send)
+    producer = kafka.producer(settings, client_id="aduan-channels-http", enable_idempotence=True)
     await loop.run_in_executor(None, producer.partitions_for, door.topic)  # metadata before the first request
     channels = Channels(door, producer)
     runners = [web.AppRunner(build_app(channels, reads, keys))]

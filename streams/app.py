@@ -25,19 +25,23 @@ from aduan.health import faust_healthz
 from aduan.log_guard import OffsetsBeyondLog, clear_refusals
 from aduan.metrics import BATCH_FAILURES, BATCH_SECONDS, CONSUMER_LAG, LAST_COMMIT, MESSAGES_CONSUMED, metrics_host
 from aduan.stream_message import Message
+from streams.batches import OffsetGap
+from streams.transport import App
 
 log = logging.getLogger(__name__)
 
 BatchHandler = Callable[[list[Message]], None]
 
 
-def create_app(name: str, settings: Settings, *, web_port: int | None = None) -> faust.App:
+def create_app(name: str, settings: Settings, *, web_port: int | None = None) -> App:
     """A faust app for processor ``name``: raw bytes, short group timeouts, batches, /metrics on its web port."""
     datadir = settings.home / "faust" / f"{settings.topic_prefix}-{name}"
     datadir.mkdir(parents=True, exist_ok=True)
     session_timeout = settings.session_timeout_ms / 1000
-    app = faust.App(
+    app = App(
         f"{settings.topic_prefix}-{name}",
+        fetch_wait_ms=settings.fetch_wait,
+        batch_window=settings.batch_window_ms / 1000,
         broker=f"kafka://{settings.bootstrap}",
         store="memory://",
         datadir=str(datadir),
@@ -68,26 +72,31 @@ def create_app(name: str, settings: Settings, *, web_port: int | None = None) ->
 
 
 def batch_agent(
-    app: faust.App,
+    app: App,
     processor: str,
     topics: list[str],
     handler: BatchHandler,
     *,
     max_batch: int = 5000,
-    within: float = 0.05,
+    within: float | None = None,
 ) -> None:
     """Register an agent that feeds batches of ``topics`` to ``handler`` in a worker thread, in order.
 
+    A batch closes at ``max_batch`` events, or ``within`` seconds after the previous one was handed out when
+    anything arrived (default: ``Settings.batch_window_ms``).
+
     A batch whose handler raises is retried with back-off until it succeeds: a failure there means the
     database or the broker is unavailable, or the log is not the one the stored offsets belong to
-    (:class:`aduan.log_guard.OffsetsBeyondLog`), never a bad message (handlers dead-letter those themselves).
+    (:class:`aduan.log_guard.OffsetsBeyondLog`), never a bad message (handlers dead-letter those themselves). A
+    batch that starts beyond the stored offsets (:class:`streams.batches.OffsetGap`) is dropped and its partitions
+    are read again from the stored offsets, so that nothing the consumer skipped is lost.
     """
     channel = app.topic(*topics)
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=processor)
 
     async def run(stream: faust.StreamT) -> None:
         loop = asyncio.get_running_loop()
-        async for events in stream.take_events(max_batch, within):
+        async for events in stream.take_events(max_batch, within or app.batch_window):
             delay = 0.5
             while True:  # faust acknowledges the whole batch when this loop ends, however it ends
                 started = time.perf_counter()
@@ -95,6 +104,13 @@ def batch_agent(
                     batch = _messages(app, events)
                     await loop.run_in_executor(executor, handler, batch)
                     clear_refusals()
+                    break
+                except OffsetGap as gap:
+                    BATCH_FAILURES.labels(processor=processor).inc()
+                    log.warning("%s: %s; reading those partitions again from there", processor, gap)
+                    rewind = {(m.topic, m.partition): m.offset for m in reversed(batch)} | gap.gaps
+                    for (topic, partition), offset in rewind.items():  # the rest of the batch is read again too
+                        await app.consumer.seek(TP(topic, partition), offset)
                     break
                 except Exception as exc:
                     BATCH_FAILURES.labels(processor=processor).inc()

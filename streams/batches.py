@@ -31,15 +31,32 @@ def lock_offsets(cur: psycopg2.extensions.cursor, consumer: str,
     return {(topic, partition): offset for topic, partition, offset in cur.fetchall()}
 
 
+class OffsetGap(RuntimeError):
+    """A batch starts beyond the stored next offset of a partition: the messages in between never reached this
+    processor (the consumer skipped them), so handling the batch would lose them. ``gaps``: (topic, partition) ->
+    the stored next offset to read from again."""
+
+    def __init__(self, gaps: dict[tuple[str, int], int]) -> None:
+        super().__init__(f"messages never delivered before {gaps}")
+        self.gaps = gaps
+
+
 def unhandled(consumer: str, start: dict[tuple[str, int], int], batch: list[Message],
               confirm: LogEnds | None = None) -> list[Message]:
     """The messages of ``batch`` at or above ``consumer``'s stored next offsets ``start``.
 
     Raises :class:`aduan.log_guard.OffsetsBeyondLog` when a stored offset is beyond the partition's high-water mark
     (the one the batch was fetched with, then ``confirm``'s fresh one): the log is not the one the offsets came
-    from, and skipping would drop what was never seen.
+    from, and skipping would drop what was never seen. Raises :class:`OffsetGap` when a partition's first message
+    lies beyond its stored offset (a partition never handled, at 0, may start later).
     """
     refuse_beyond_log(consumer, start, highwaters(batch), confirm)
+    first: dict[tuple[str, int], int] = {}
+    for m in batch:
+        first.setdefault((m.topic, m.partition), m.offset)
+    gaps = {tp: start[tp] for tp, offset in first.items() if 0 < start[tp] < offset}
+    if gaps:
+        raise OffsetGap(gaps)
     return [m for m in batch if m.offset >= start[(m.topic, m.partition)]]
 
 
