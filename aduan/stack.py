@@ -122,11 +122,14 @@ def _announce(settings: Settings) -> Path:
 
 
 class Server(Protocol):
-    """An embedded server that ``aduan up`` supervises (the broker, the object store)."""
+    """An embedded server that ``aduan up`` supervises (the broker, the object store; the store also says when it
+    is running but ``stuck()`` and must be restarted)."""
 
     name: str
 
     def start(self) -> object: ...
+
+    def stop(self) -> None: ...
 
     def exit_status(self) -> int | None: ...
 
@@ -174,6 +177,11 @@ class Restarts:
         """Notice a death and schedule a restart; start it again once due."""
         if self.due is None:
             code = self.unit.exit_status()
+            stuck = getattr(self.unit, "stuck", lambda: None)() if code is None else None
+            if stuck is not None:
+                self.unit.stop()
+                self._schedule(say, stuck)
+                return
             if code is None:
                 return
             if not self.restartable:

@@ -25,6 +25,7 @@ from aduan.embedded.process import PortInUse, port_open, spawn, stop, wait_for_p
 BUCKET = "aduan-log"
 GRPC_OFFSET = 10000
 SERVICES = ("s3", "master", "volume", "filer", "admin")
+PROBE_SECONDS, PROBE_FAILURES, ROOM_BYTES = 5.0, 3, 16 << 20
 
 
 def weed_binary() -> Path:
@@ -65,6 +66,8 @@ class ObjectStore:
         self.folder = Path(folder)
         self.port = port
         self._proc: subprocess.Popen | None = None
+        self._next_probe = 0.0
+        self._failed_probes = 0
 
     @property
     def endpoint(self) -> str:
@@ -133,6 +136,26 @@ class ObjectStore:
                     raise TimeoutError(f"the embedded object store did not create bucket {BUCKET} within "
                                        f"{timeout:.0f} s; see {self.folder / 'weed.log'}") from None
                 time.sleep(0.1)
+
+    def stuck(self) -> str | None:
+        """Why the running store must be restarted, or None. After its disk was full, SeaweedFS's metadata store
+        can keep failing every write although there is space again; a small probe write, at most every
+        ``PROBE_SECONDS``, failing ``PROBE_FAILURES`` times in a row while the disk has room, says so."""
+        if self._proc is None or time.monotonic() < self._next_probe:
+            return None
+        self._next_probe = time.monotonic() + PROBE_SECONDS
+        probe = urllib.request.Request(f"{self.endpoint}/{BUCKET}/.aduan-probe", data=b"probe", method="PUT")
+        try:
+            with urllib.request.urlopen(probe, timeout=5):
+                self._failed_probes = 0
+                return None
+        except (urllib.error.URLError, OSError):
+            self._failed_probes += 1
+        if self._failed_probes < PROBE_FAILURES or shutil.disk_usage(self.data_dir).free < ROOM_BYTES:
+            return None
+        self._failed_probes = 0
+        return (f"{self.name} fails every write although its disk has room again (after a full disk its metadata "
+                "store stays in error)")
 
     def exit_status(self) -> int | None:
         """None while running (or never started); the exit status once it died."""
