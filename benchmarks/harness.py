@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 import json
 import os
 import platform
@@ -32,6 +34,17 @@ INFRASTRUCTURE: dict[int, str] = {}  # pid -> label of the servers started here 
 
 
 STORAGES = BROKER_STORAGES
+
+
+def add_storage_option(parser: argparse.ArgumentParser) -> None:
+    """``--storage`` (repeatable): the embedded broker storages a benchmark runs on."""
+    parser.add_argument("--storage", action="append", choices=STORAGES,
+                        help=f"broker storage, repeatable (default: {', '.join(STORAGES)})")
+
+
+def chosen_storages(args: argparse.Namespace) -> list[str]:
+    """The storages ``--storage`` named, else all of them (durable first)."""
+    return args.storage or list(STORAGES)
 
 
 def tuned(settings: Settings) -> Settings:

@@ -25,7 +25,8 @@ from aduan import db, kafka
 from aduan.config import Settings
 from aduan.synthetic import complaints
 from aduan.topics import Topics
-from benchmarks.harness import STORAGES, PeakMemory, Progress, Report, cpu_between, cpu_seconds, infrastructure
+from benchmarks.harness import (PeakMemory, Progress, Report, add_storage_option, chosen_storages, cpu_between, cpu_seconds,
+                                infrastructure)
 from benchmarks.pipeline import InboxCounter, Processes, prepare
 from channels.door import Door
 from projections.schema import SCHEMA
@@ -215,10 +216,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rates", type=int, nargs="+", default=[10, 100, 1000])
     parser.add_argument("--seconds", type=int, default=30)
-    parser.add_argument("--storage", action="append", choices=STORAGES,
-                        help=f"broker storage, repeatable (default: {', '.join(STORAGES)})")
+    add_storage_option(parser)
     args = parser.parse_args(argv)
-    storages = args.storage or list(STORAGES)
+    storages = chosen_storages(args)
     report = Report("latency", vars(args) | {"storage": storages})
     for storage in storages:
         run(storage, args.rates, args.seconds, report)

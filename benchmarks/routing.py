@@ -15,7 +15,8 @@ import time
 from aduan import kafka, topics
 from aduan.config import Settings
 from benchmarks import baselines
-from benchmarks.harness import STORAGES, PeakMemory, Progress, Report, cpu_between, cpu_seconds, infrastructure
+from benchmarks.harness import (PeakMemory, Progress, Report, add_storage_option, chosen_storages, cpu_between, cpu_seconds,
+                                infrastructure)
 from benchmarks.pipeline import ROUTING_PROCESSES, InboxCounter, Processes, intake_messages, prepare
 from projections.lag import log_heads
 
@@ -124,10 +125,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--durable-count", type=int, default=3_000,
                         help="complaints routed on the durable broker, which slows down as its partitions grow")
     parser.add_argument("--scale-count", type=int, default=10_000, help="complaints for the 1-vs-2-worker runs")
-    parser.add_argument("--storage", action="append", choices=STORAGES,
-                        help=f"broker storage, repeatable (default: {', '.join(STORAGES)})")
+    add_storage_option(parser)
     args = parser.parse_args(argv)
-    storages = args.storage or list(STORAGES)
+    storages = chosen_storages(args)
     report = Report("routing", vars(args) | {"storage": storages})
     for storage in storages:
         throughput(args.durable_count if storage == "durable" else args.count, storage, report)
