@@ -128,8 +128,8 @@ def write_log_name(settings: Settings) -> str:
     record = {"log": str(uuid.uuid4()), "created_at": datetime.now(timezone.utc).isoformat()}
     producer = kafka.producer(settings)
     try:
-        producer.send(Topics(settings.topic_prefix).log_identity, key=b"log", value=json.dumps(record).encode(),
-                      partition=0).get(timeout=FETCH_SECONDS)
+        kafka.acknowledged(producer.send(Topics(settings.topic_prefix).log_identity, key=b"log",
+                                         value=json.dumps(record).encode(), partition=0).get(timeout=FETCH_SECONDS))
     finally:
         producer.close()
     name = read_log_name(settings)

@@ -1,4 +1,5 @@
-"""Fetch waits, batch windows and producer idempotence: read from the environment, carried to children, applied."""
+"""Fetch waits, batch windows and producer idempotence: read from the environment, carried to children, applied;
+and what counts as an acknowledgement."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import random
 
 import pytest
 from kafka.partitioner import DefaultPartitioner
+from kafka.producer.future import RecordMetadata
+from kafka.structs import TopicPartition
 
 from aduan.config import Settings
-from aduan.kafka import KeyPartitioner
+from aduan.kafka import KeyPartitioner, PublishError, acknowledged
 
 
 def test_settings_survive_the_trip_to_a_child(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -64,3 +67,17 @@ def test_the_fetch_wait_follows_the_embedded_storage_unless_set() -> None:
     assert Settings(broker_storage="durable").fetch_wait == 100
     assert Settings(broker_storage="durable", fetch_wait_ms=5).fetch_wait == 5
     assert "ADUAN_FETCH_WAIT_MS" not in Settings().to_env()
+
+
+def _answer(offset: int) -> RecordMetadata:
+    return RecordMetadata("aduan.intake", 3, TopicPartition("aduan.intake", 3), offset, 0, None, 10, 100, 0)
+
+
+def test_an_answer_with_an_offset_is_an_acknowledgement() -> None:
+    assert acknowledged(_answer(0)).offset == 0
+    assert acknowledged(_answer(41)).offset == 41
+
+
+def test_an_answer_without_an_offset_is_a_failed_send_naming_the_partition() -> None:
+    with pytest.raises(PublishError, match=r"aduan.intake\[3\] without an offset"):
+        acknowledged(_answer(-1))
