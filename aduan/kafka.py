@@ -111,8 +111,9 @@ def acknowledged(metadata: RecordMetadata) -> RecordMetadata:
 
     tansu on its S3 storage can answer a produce request around a restart with no error and offset -1 for a
     record it does not always store (seen here: four runs of five producers, four ``kill -9`` restarts each, lost
-    1, 2, 5 and 12 of 15,400 acknowledged records, every one answered that way; none once such answers failed). With ``acks='all'`` an offset is part of every real acknowledgement, so such an answer is
-    a failed send: the caller retries or refuses, and the report is never answered as accepted.
+    1, 2, 5 and 12 of 15,400 acknowledged records, every one answered that way; none once such answers failed).
+    With ``acks='all'`` an offset is part of every real acknowledgement, so such an answer is a failed send: the
+    caller retries or refuses, and the report is never answered as accepted.
     """
     if metadata.offset is None or metadata.offset < 0:
         raise PublishError(f"the broker answered a send to {metadata.topic}[{metadata.partition}] without an "
