@@ -25,6 +25,19 @@ from aduan.embedded.process import free_port
 from tests.support import Process
 
 
+REAL_SERVERS = {"kafka_bootstrap", "postgres_url"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``integration`` every test that starts or uses a real broker or PostgreSQL: those under
+    ``tests/integration/`` (some start a whole ``aduan up``) and any other that asks for the session's servers;
+    ``pytest -m "not integration"`` runs the fast rest."""
+    for item in items:
+        uses_servers = REAL_SERVERS & set(getattr(item, "fixturenames", ()))
+        if uses_servers or "integration" in Path(str(item.fspath)).parts:
+            item.add_marker(pytest.mark.integration)
+
+
 @pytest.fixture(scope="session")
 def work_dir() -> Iterator[Path]:
     """A folder outside any home directory (the embedded PostgreSQL may run as another user)."""

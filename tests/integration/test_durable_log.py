@@ -29,7 +29,6 @@ from aduan.topics import Topics, TopicSpec
 from channels.tracking import complaint_id
 from tests.support import TopicReader, Up, up_environment, wait_for
 
-pytestmark = pytest.mark.integration
 
 AUTO_VERIFY = {"ADUAN_AUTO_VERIFY_CHANNELS": "WEB"}
 
