@@ -44,7 +44,7 @@ PROCESSES: list[ProcessSpec] = [
                 "complaint log -> agency inbox topics (redacted: never an anonymous reporter's identity)"),
     ProcessSpec("projector", "projections.projector:run",
                 "complaint log -> read models in PostgreSQL (status, timeline, statistics), exactly once"),
-    ProcessSpec("read-api", "projections.http:run",
+    ProcessSpec("read-api", "projections.read_api:run",
                 "read models over HTTP on ADUAN_READ_API_PORT (default 8081): status, stats, healthz",
                 consumes=False),
     ProcessSpec("portal", "portal.app:run", "public website on ADUAN_PORTAL_PORT (default 8082): report, track, stats",

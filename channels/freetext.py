@@ -1,7 +1,7 @@
 """Reading a report out of free text (SMS, email, social media): privacy tags, the region, title and description.
 
 * ``#anonim`` anywhere makes the report anonymous, ``#rahasia`` confidential; both tags are removed.
-* The region is the leading code or name of the subject (email) or else of the text (:mod:`channels.place`).
+* The region is the leading code or name of the subject (email) or else of the text (:mod:`channels.region_in_text`).
 * The title is the rest of the subject, or the start of the text; the description is the text.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from channels.place import region_finder
+from channels.region_in_text import region_finder
 from channels.report import DESCRIPTION_MIN, title_from
 
 _ANONYMOUS = re.compile(r"(?<![\w#])#anonim(?!\w)", re.IGNORECASE)

@@ -27,7 +27,7 @@ from channels.notifications import REPORTER_NOTIFICATION, reply_address
 from channels.senders import Outgoing, Sender, senders
 from schemas import DecodeError, codec
 from streams.app import batch_agent, create_app, run_worker
-from streams.batches import TransactionalBatches
+from streams.batch_rule import TransactionalBatches
 
 log = logging.getLogger(__name__)
 

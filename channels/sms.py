@@ -2,7 +2,7 @@
 
 Text format: ``[region code or name] report``, e.g. ``KENDARI jalan rusak di depan pasar`` or
 ``74.04.11 lampu jalan mati``; ``#anonim`` seals the sender's number, ``#rahasia`` keeps the report unpublished.
-Without a recognisable region the complaint goes to national triage (see :mod:`channels.place`). An empty or
+Without a recognisable region the complaint goes to national triage (see :mod:`channels.region_in_text`). An empty or
 unusable text (fewer than 10 characters, no letters) gets :data:`channels.notifications.SMS_HELP` and nothing is
 published; a text that breaks a rule gets the reason. The sender's number is the reporter's contact.
 """

@@ -2,14 +2,14 @@
 
 - ``projections/migrations``: the tables and the documented views (public, internal, statistics);
 - :mod:`~projections.model`: the fold from events to status rows, timeline rows and stage completions (pure
-  Python, the same for the live projection and the rebuild); :mod:`~projections.places` puts a region code in
+  Python, the same for the live projection and the rebuild); :mod:`~projections.localities` puts a region code in
   its regency, province and local day; :mod:`~projections.decode` reads events fast;
-- :mod:`~projections.batch`: one batch of log messages applied in one transaction with its offsets, exactly once;
+- :mod:`~projections.applier`: one batch of log messages applied in one transaction with its offsets, exactly once;
   :mod:`~projections.projector`: the ``projector`` process around it;
 - :mod:`~projections.rebuild` and :mod:`~projections.replay`: ``aduan projections rebuild``;
   :mod:`~projections.lag`: ``aduan projections lag`` and the log's heads;
 - :mod:`~projections.status` and :mod:`~projections.stats`: what ``aduan status``, ``aduan stats``
-  (:mod:`~projections.cli`) and the ``read-api`` process (:mod:`~projections.http`) show;
+  (:mod:`~projections.cli`) and the ``read-api`` process (:mod:`~projections.read_api`) show;
 - :mod:`~projections.tables`, :mod:`~projections.pgcopy`, :mod:`~projections.reference`,
   :mod:`~projections.output`, :mod:`~projections.progress`, :mod:`~projections.metrics`: the parts they share.
 """

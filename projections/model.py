@@ -36,7 +36,7 @@ from typing import Any, Callable
 
 from aduan.domain.events import Event
 from aduan.domain.lifecycle import Status
-from projections.places import Places
+from projections.localities import Places
 
 STATUS_COLUMNS: tuple[str, ...] = (
     "complaint_id", "tracking_id", "report_type", "channel", "category", "region_code", "regency_code",

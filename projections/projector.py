@@ -2,7 +2,7 @@
 
 A kafka-python consumer with manual partition assignment (no consumer group: Kafka's group offsets play no
 part) reads every partition of the log from the offsets stored in ``projection.projection_offsets``. Each batch
-is applied in one PostgreSQL transaction together with the next offsets (:class:`projections.batch.BatchApplier`),
+is applied in one PostgreSQL transaction together with the next offsets (:class:`projections.applier.BatchApplier`),
 so a crash at any point, a ``kill -9`` in the middle of a batch included, leaves the read models exactly at the
 last committed batch; the restarted projector continues from there. Messages that are not complaint events go to
 the dead-letter topic (sent and acknowledged before the batch commits).
@@ -30,7 +30,7 @@ from aduan.log_guard import OffsetsBeyondLog, clear_refusals, fetched_highwaters
 from aduan.metrics import BATCH_FAILURES, BATCH_SECONDS, LAST_COMMIT, MESSAGES_CONSUMED
 from aduan.stream_message import Message
 from aduan.topics import Topics
-from projections.batch import BatchApplier, BatchResult
+from projections.applier import BatchApplier, BatchResult
 from projections.lag import log_partitions
 from aduan.metrics import metrics_host
 from projections.metrics import PROJECTION_EVENTS, PROJECTION_LAG, PROJECTION_REWINDS

@@ -40,7 +40,7 @@ from aduan.config import Settings
 from aduan.log_guard import mark_read_models_current
 from aduan.stream_message import Message
 from aduan.topics import Topics
-from projections.batch import BatchApplier
+from projections.applier import BatchApplier
 from projections.lag import log_heads
 from projections.progress import ProgressBar
 from projections.reference import load_reference

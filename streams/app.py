@@ -25,7 +25,7 @@ from aduan.health import faust_healthz
 from aduan.log_guard import OffsetsBeyondLog, clear_refusals
 from aduan.metrics import BATCH_FAILURES, BATCH_SECONDS, CONSUMER_LAG, LAST_COMMIT, MESSAGES_CONSUMED, metrics_host
 from aduan.stream_message import Message
-from streams.batches import OffsetGap
+from streams.batch_rule import OffsetGap
 from streams.transport import App
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ def batch_agent(
     A batch whose handler raises is retried with back-off until it succeeds: a failure there means the
     database or the broker is unavailable, or the log is not the one the stored offsets belong to
     (:class:`aduan.log_guard.OffsetsBeyondLog`), never a bad message (handlers dead-letter those themselves). A
-    batch that starts beyond the stored offsets (:class:`streams.batches.OffsetGap`) is dropped and its partitions
+    batch that starts beyond the stored offsets (:class:`streams.batch_rule.OffsetGap`) is dropped and its partitions
     are read again from the stored offsets, so that nothing the consumer skipped is lost.
     """
     channel = app.topic(*topics)

@@ -5,7 +5,7 @@ go back onto the log, the system ``Close`` for an unanswered follow-up onto ``<p
 Two parts share one faust worker (``aduan run deadlines``):
 
 * :class:`DeadlineTracking` consumes the log in batches, each in one transaction with its consumed offsets
-  (``streams.batches.TransactionalBatches``): it loads the batch's complaints and clocks ``FOR UPDATE``, applies
+  (``streams.batch_rule.TransactionalBatches``): it loads the batch's complaints and clocks ``FOR UPDATE``, applies
   the events it has not applied before (``deadline_applied_events``, by event id, so a republished event moves
   nothing), publishes the ``DeadlineSet`` and ``StageCompleted`` events of the clocks it changed and waits for the
   acknowledgements, saves clocks and offsets.
@@ -65,7 +65,7 @@ from streams.deadline_tracker import (
     Firing,
     Output,
 )
-from streams.batches import TransactionalBatches
+from streams.batch_rule import TransactionalBatches
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The dispatcher: complaint events from the log become items in agency inbox topics ``<p>.agency.<code>.inbox``.
 
 Which event reaches which inbox, and the privacy rules, are in :mod:`aduan.agency.inbox`. For each batch of the
-log, in one PostgreSQL transaction (``streams.batches.TransactionalBatches``): lock this processor's offset rows
+log, in one PostgreSQL transaction (``streams.batch_rule.TransactionalBatches``): lock this processor's offset rows
 and skip what was handled; load the batch's dossiers (``dispatch_dossiers``, locked); fold every event into its
 dossier; publish the inbox items (key: complaint id) and wait for the acknowledgements; save the dossiers and
 the next offsets; commit. A crash before the commit republishes items with the same event ids, which the agency
@@ -36,7 +36,7 @@ from aduan.stream_message import Message
 from aduan.topics import Topics
 from schemas import DecodeError, codec
 from streams.app import batch_agent, create_app, run_worker
-from streams.batches import TransactionalBatches
+from streams.batch_rule import TransactionalBatches
 
 log = logging.getLogger(__name__)
 

@@ -47,7 +47,7 @@ from channels.report import INTAKE_REPORT, Problem, Rules
 from channels.tracking import TrackingIds, complaint_id, delivery_key
 from schemas import DecodeError, codec
 from streams.app import batch_agent, create_app, run_worker
-from streams.batches import TransactionalBatches
+from streams.batch_rule import TransactionalBatches
 
 log = logging.getLogger(__name__)
 

@@ -76,7 +76,7 @@ from aduan.stream_message import Message
 from aduan.topics import Topics
 from schemas import DecodeError, codec
 from streams.app import batch_agent, create_app, run_worker
-from streams.batches import TransactionalBatches, lock_offsets, unhandled
+from streams.batch_rule import TransactionalBatches, lock_offsets, unhandled
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ so a point alone cannot be placed. The rule, in order:
 
 1. ``attribute[wilayah]``: an official code (``74``, ``74.71``, ``74.71.01``); an unknown one is refused;
 2. ``address_string``: of its comma-separated parts, those that are wholly a province, regency or city name or
-   code (``Kota Kendari``, ``Kendari``, ``Sulawesi Tenggara``, ``74.71``; see :mod:`channels.place`) name the
+   code (``Kota Kendari``, ``Kendari``, ``Sulawesi Tenggara``, ``74.71``; see :mod:`channels.region_in_text`) name the
    region; the narrowest one wins when they nest (``..., Kendari, Sulawesi Tenggara`` is 74.71); parts that do
    not nest (``Kendari, Bali``) are refused as contradictory;
 3. otherwise the request is refused with 400, ``lat``/``long`` or not: say the region with one of the two.
@@ -12,7 +12,7 @@ so a point alone cannot be placed. The rule, in order:
 from __future__ import annotations
 
 from channels.open311.formats import Open311Error
-from channels.place import RegionFinder
+from channels.region_in_text import RegionFinder
 
 
 def region_of(code: str | None, address: str | None, finder: RegionFinder) -> str:

@@ -30,7 +30,7 @@ import psycopg2.extras
 from aduan.config import Settings
 from aduan.domain.calendar import PROVINCE_TIMEZONES, WIB
 from channels.open311.formats import Open311Error
-from projections.http import ReadModels
+from projections.read_api import ReadModels
 from projections.schema import SCHEMA
 from projections.status import STATUS_LABELS
 
@@ -161,7 +161,7 @@ class RequestReader:
         self._opening = asyncio.Lock()
 
     async def run(self, query: Callable[[psycopg2.extensions.connection], T]) -> T:
-        """``query(conn)`` on a pooled connection (see :class:`projections.http.ReadModels`)."""
+        """``query(conn)`` on a pooled connection (see :class:`projections.read_api.ReadModels`)."""
         async with self._opening:
             if self._models is None:
                 self._models = await asyncio.get_running_loop().run_in_executor(None, ReadModels, self.settings)

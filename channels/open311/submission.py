@@ -23,7 +23,7 @@ from channels.door import Door
 from channels.open311.formats import Open311Error
 from channels.open311.placing import region_of
 from channels.open311.services import REPORT_TYPES, YES_NO
-from channels.place import region_finder
+from channels.region_in_text import region_finder
 from channels.report import title_from
 
 CHANNEL = "OPEN311"

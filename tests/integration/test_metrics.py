@@ -21,7 +21,7 @@ from aduan.embedded.process import free_port
 from aduan.processes import PROCESSES
 from aduan.topics import Topics
 from portal.app import PORT_ENV as PORTAL_PORT_ENV
-from projections.http import PORT_ENV as READ_API_PORT_ENV
+from projections.read_api import PORT_ENV as READ_API_PORT_ENV
 from tests.integration.test_channels import call, web_report
 from tests.support import Process, wait_for
 

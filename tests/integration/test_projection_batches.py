@@ -6,7 +6,7 @@ from aduan import db
 from aduan.config import Settings
 from aduan.stream_message import Message
 from aduan.topics import Topics
-from projections.batch import BatchApplier
+from projections.applier import BatchApplier
 from tests.integration.test_projection_scripted import query
 from tests.unit.test_projection_history import History
 

@@ -15,7 +15,7 @@ from channels.bulk import csv_reads
 from channels.door import Door
 from channels.mail import mail_reads, read_mail
 from channels.notifications import SMS_HELP
-from channels.place import region_finder
+from channels.region_in_text import region_finder
 from channels.report import DESCRIPTION_MAX
 from channels.sms import read_sms
 from channels.social import read_mention

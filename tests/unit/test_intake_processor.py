@@ -17,7 +17,7 @@ from channels.notifications import ACCEPTED, REJECTED_INPUT, notification, rejec
 from channels.report import INTAKE_REPORT, Rules
 from channels.tracking import TrackingIds, complaint_id
 from schemas import codec
-from streams.batches import next_offsets
+from streams.batch_rule import next_offsets
 from streams.intake import Refused, Valid, check, complaint_submitted
 from tests.samples import sample
 

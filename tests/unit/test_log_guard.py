@@ -8,7 +8,7 @@ from prometheus_client import REGISTRY
 from aduan import health
 from aduan.log_guard import RECOVERY, OffsetsBeyondLog, clear_refusals, refuse_beyond_log
 from aduan.stream_message import Message
-from streams.batches import unhandled
+from streams.batch_rule import unhandled
 
 NOW = 1_800_000_000.0
 

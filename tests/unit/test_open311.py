@@ -17,7 +17,7 @@ from channels.open311.keys import ApiKeys
 from channels.open311.placing import region_of
 from channels.open311.reading import as_request, parse_query
 from channels.open311.submission import read_request
-from channels.place import region_finder
+from channels.region_in_text import region_finder
 from channels.tracking import TrackingIds
 
 NOW = datetime(2026, 12, 1, 8, 30, tzinfo=timezone.utc)

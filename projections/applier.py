@@ -28,7 +28,7 @@ from aduan.stream_message import Message, highwaters
 from projections.decode import EventDecoder
 from projections.model import STATUS_COLUMNS, ComplaintRow, CountKey, Fold
 from projections.pgcopy import copy_lines
-from projections.places import Places
+from projections.localities import Places
 from projections.schema import SCHEMA, checked
 from projections.tables import STAGES, STATUS, TIMELINE, status_select_list
 from schemas import DecodeError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aduan.stream_message import Message
-from streams.batches import OffsetGap, unhandled
+from streams.batch_rule import OffsetGap, unhandled
 
 
 def _batch(*offsets: tuple[int, int]) -> list[Message]:
