@@ -10,19 +10,16 @@ the broker acknowledged it on the intake topic (``acks=all``, idempotent produce
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
-import signal
 from datetime import datetime, timezone
 from typing import Callable
 
 from aiohttp import web
 from kafka import KafkaProducer
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from aduan import kafka
 from aduan.config import Settings
-from aduan.metrics import metrics_host
+from aduan.serving import metrics, serve_until_stopped
 from channels.bodies import FORM, JSON, MAX_BODY, Refusal, read_body
 from channels.door import Door, Read, ignored
 from channels.jsonschema import FieldError, field_errors
@@ -35,8 +32,6 @@ from channels.publishing import ReportPublisher, Unavailable
 from channels.sms import read_sms
 from channels.social import read_mention
 from channels.web import read_complaint
-
-log = logging.getLogger(__name__)
 
 HOST_ENV = "ADUAN_HTTP_HOST"
 
@@ -117,11 +112,6 @@ class Channels:
                                  status=200 if connected else 503)
 
 
-async def metrics(request: web.Request) -> web.Response:
-    """GET /metrics."""
-    return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
-
-
 @web.middleware
 async def _unavailable(request: web.Request, handler: Callable) -> web.StreamResponse:
     try:
@@ -156,24 +146,8 @@ async def serve(settings: Settings) -> None:
     producer = kafka.producer(settings, client_id="aduan-channels-http", enable_idempotence=True)
     await loop.run_in_executor(None, producer.partitions_for, door.topic)  # metadata before the first request
     channels = Channels(door, producer)
-    runners = [web.AppRunner(build_app(channels, reads, keys))]
     host = os.environ.get(HOST_ENV) or "127.0.0.1"
-    await runners[0].setup()
-    await web.TCPSite(runners[0], host, settings.http_port).start()
-    if settings.metrics_port != settings.http_port:
-        metrics_app = web.Application()
-        metrics_app.router.add_get("/metrics", metrics)
-        runners.append(web.AppRunner(metrics_app))
-        await runners[1].setup()
-        await web.TCPSite(runners[1], metrics_host(), settings.metrics_port).start()
-    log.info("channels-http listening on http://%s:%d (metrics also on :%d)", host, settings.http_port,
-                settings.metrics_port)
-    stop = asyncio.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    await stop.wait()
-    for runner in runners:
-        await runner.cleanup()
+    await serve_until_stopped(build_app(channels, reads, keys), "channels-http", host, settings.http_port, settings)
     if reads is not None:
         reads.close()
     await loop.run_in_executor(None, channels.reports.producer.close)

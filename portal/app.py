@@ -33,7 +33,8 @@ from portal import form, reads, reporter, statistics
 from portal.csrf import FIELD, Csrf
 from portal.metrics import PORTAL_REQUESTS
 from portal.wording import REPORT_TYPES, STAGES, angka, persen, report_type
-from projections.read_api import ReadModels, metrics, serve_until_stopped
+from aduan.serving import metrics, serve_until_stopped
+from projections.read_api import ReadModels
 from projections.status import EVENT_LABELS, STATUS_LABELS, find_complaint, local_time
 
 log = logging.getLogger(__name__)

@@ -15,25 +15,20 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import logging
 import os
-import signal
 from typing import Any, Callable, TypeVar
 
 import psycopg2.extensions
 import psycopg2.pool
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from aduan.config import Settings
-from aduan.metrics import metrics_host
+from aduan.serving import metrics, serve_until_stopped
 from projections.metrics import READ_API_REQUESTS
 from projections.output import json_value
 from projections.schema import SCHEMA
 from projections.stats import statistics
 from projections.status import find_complaint
-
-log = logging.getLogger(__name__)
 
 PORT_ENV = "ADUAN_READ_API_PORT"
 HOST_ENV = "ADUAN_READ_API_HOST"
@@ -119,38 +114,12 @@ def _check(conn: psycopg2.extensions.connection) -> None:
         cur.execute(f"SELECT 1 FROM {SCHEMA}.projection_offsets LIMIT 1")
 
 
-async def metrics(request: web.Request) -> web.Response:
-    """Prometheus metrics of this process."""
-    return web.Response(body=generate_latest(), content_type=CONTENT_TYPE_LATEST.split(";")[0])
-
-
 async def serve(settings: Settings, port: int | None = None) -> None:
     """Serve until SIGTERM or SIGINT."""
     models = ReadModels(settings)
     port = port or read_api_port()
     await serve_until_stopped(build_app(models), "read-api", os.environ.get(HOST_ENV) or "127.0.0.1", port, settings)
     models.close()
-
-
-async def serve_until_stopped(app: web.Application, name: str, host: str, port: int, settings: Settings) -> None:
-    """Serve ``app`` on ``host:port`` (and ``/metrics`` alone on the metrics port, where that differs) until
-    SIGTERM or SIGINT, then finish the requests in flight."""
-    loop = asyncio.get_running_loop()
-    runners = [web.AppRunner(app)]
-    if settings.metrics_port != port:
-        metrics_app = web.Application()
-        metrics_app.router.add_get("/metrics", metrics)
-        runners.append(web.AppRunner(metrics_app))
-    for runner, (bind, bind_port) in zip(runners, [(host, port), (metrics_host(), settings.metrics_port)]):
-        await runner.setup()
-        await web.TCPSite(runner, bind, bind_port).start()
-    log.info("%s listening on http://%s:%d (metrics also on :%d)", name, host, port, settings.metrics_port)
-    stop = asyncio.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    await stop.wait()
-    for runner in runners:
-        await runner.cleanup()
 
 
 def run(settings: Settings) -> None:
