@@ -314,7 +314,8 @@ def test_every_record_the_broker_answers_with_an_offset_is_on_the_log_after_kill
             writer.start()
         for round_ in range(1, 5):
             wait_for(lambda: len(acknowledged) >= 1500 * round_, 120, f"{1500 * round_} acknowledged records")
-            next(p for p in psutil.Process().children() if "tansu" in " ".join(p.cmdline())).kill()
+            mine = f"tcp://{broker.bootstrap}"  # this test's broker, not the session's
+            next(p for p in psutil.Process().children() if mine in p.cmdline() and "tansu" in p.cmdline()[0]).kill()
             wait_for(lambda: broker.exit_status() is not None, 10, "the killed broker to be gone")
             broker.start()
         for writer in writing:
