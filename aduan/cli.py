@@ -37,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``aduan`` console script."""
     args = parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if logging.getLogger().level > logging.DEBUG:  # kafka-python 3 warns whenever one of its own tasks ran over
+        logging.getLogger("kafka.net.selector").setLevel(logging.ERROR)  # 100 ms: a busy machine, nothing to act on
     try:
         return int(args.handler(args, Settings.from_env()) or 0)
     except KeyboardInterrupt:
