@@ -13,7 +13,7 @@ from projections.model import STATUS_COLUMNS, TIMELINE_COLUMNS, ComplaintRow, Fo
 from projections.tables import status_select_list
 from tests.integration.test_projection_scripted import caught_up, counts, query, stored_offsets
 from tests.support import wait_for
-from tests.unit.test_projection_history import History
+from tests.support.history import History
 
 REGIONS = ["74.04", "74.01.04", "74.71", "31.71", "73.71.01", "11.01", "91", ""]
 

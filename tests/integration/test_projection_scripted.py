@@ -17,7 +17,7 @@ from aduan.topics import Topics
 from projections.lag import log_heads, projection_lag
 from projections.projector import Projector
 from tests.support import TopicReader, wait_for
-from tests.unit.test_projection_history import START, History, full_lifecycle
+from tests.support.history import START, History, full_lifecycle
 
 SULAWESI_TENGGARA = ["74.01", "74.02", "74.03", "74.04", "74.05", "74.06", "74.07", "74.08", "74.09", "74.10",
                      "74.11", "74.12", "74.13", "74.14", "74.15", "74.71", "74.72"]
