@@ -21,8 +21,8 @@ from channels.http import Channels, build_app
 from channels.openapi import document
 from channels.tracking import TrackingIds
 from tests.conftest import new_deployment
-from tests.integration.test_channels import call
 from tests.support import Process, wait_for
+from tests.support.channels import call
 
 SCHEMA = schemathesis.openapi.from_dict(document())
 

@@ -22,8 +22,8 @@ from aduan.processes import PROCESSES
 from aduan.topics import Topics
 from portal.app import PORT_ENV as PORTAL_PORT_ENV
 from projections.read_api import PORT_ENV as READ_API_PORT_ENV
-from tests.integration.test_channels import call, web_report
 from tests.support import Process, wait_for
+from tests.support.channels import call, web_report
 
 # What one complaint submitted on the web must move, per process: (sample name, labels it must carry).
 FLOW: dict[str, list[tuple[str, dict[str, str]]]] = {
