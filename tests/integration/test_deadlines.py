@@ -21,8 +21,8 @@ from projections.rebuild import rebuild
 from schemas import codec
 from streams.deadlines import PROCESSOR
 from tests.support import wait_for
+from tests.support.deadlines import DINKES, Story, end_of, wita
 from tests.support.projection import project_all, query
-from tests.unit.test_deadline_tracker import DINKES, Story, end_of, wita
 
 
 class Log:
