@@ -14,14 +14,14 @@ from aduan.domain.events import Event
 from aduan.embedded.process import free_port
 from aduan.topics import Topics
 from schemas import codec
-from tests.integration.test_lifecycle import (
+from tests.support import wait_for
+from tests.support.lifecycle import (
     dispatched_agencies,
     publish_submissions,
     run_cli,
     start_lifecycle,
     submitted,
 )
-from tests.support import wait_for
 
 IDENTITY = {"name": "Wa Ode Rahmawati", "email": "rahma.wati@example.id", "phone": "+6281398765432",
             "social_handle": "@rahma_bau2"}

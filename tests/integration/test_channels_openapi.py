@@ -20,9 +20,9 @@ from channels.door import Door
 from channels.http import Channels, build_app
 from channels.openapi import document
 from channels.tracking import TrackingIds
-from tests.conftest import new_deployment
-from tests.integration.test_channels import call
 from tests.support import Process, wait_for
+from tests.support.channels import call
+from tests.support.deployment import new_deployment
 
 SCHEMA = schemathesis.openapi.from_dict(document())
 

@@ -20,9 +20,9 @@ from aduan.topics import Topics
 from projections.rebuild import rebuild
 from schemas import codec
 from streams.deadlines import PROCESSOR
-from tests.integration.test_projection_scripted import project_all, query
 from tests.support import wait_for
-from tests.unit.test_deadline_tracker import DINKES, Story, end_of, wita
+from tests.support.deadlines import DINKES, Story, end_of, wita
+from tests.support.projection import project_all, query
 
 
 class Log:

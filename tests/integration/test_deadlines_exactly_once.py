@@ -21,7 +21,7 @@ from schemas import codec
 from streams.deadline_tracker import CLOSE_COMMAND
 from streams.deadlines import PROCESSOR, DeadlineTimers, DeadlineTracking
 from tests.support import wait_for
-from tests.unit.test_deadline_tracker import Story, tracker, wita
+from tests.support.deadlines import Story, tracker, wita
 
 
 class CountingPublisher(kafka.Publisher):

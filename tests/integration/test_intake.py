@@ -12,7 +12,8 @@ from channels.door import Door
 from channels.tracking import TrackingIds
 from schemas import codec
 from streams.intake import IntakeProcessor
-from tests.integration.test_channels import (
+from tests.support import TopicReader, wait_for
+from tests.support.channels import (
     call,
     mail,
     outbox,
@@ -25,7 +26,6 @@ from tests.integration.test_channels import (
     web_report,
     write_mbox,
 )
-from tests.support import TopicReader, wait_for
 
 
 def test_the_same_delivery_three_times_with_a_restart_between_makes_one_complaint(settings, shared_topics,

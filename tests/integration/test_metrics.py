@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import urllib.error
-import urllib.request
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -22,8 +20,9 @@ from aduan.processes import PROCESSES
 from aduan.topics import Topics
 from portal.app import PORT_ENV as PORTAL_PORT_ENV
 from projections.read_api import PORT_ENV as READ_API_PORT_ENV
-from tests.integration.test_channels import call, web_report
 from tests.support import Process, wait_for
+from tests.support.channels import call, web_report
+from tests.support.metrics import scrape
 
 # What one complaint submitted on the web must move, per process: (sample name, labels it must carry).
 FLOW: dict[str, list[tuple[str, dict[str, str]]]] = {
@@ -35,15 +34,6 @@ FLOW: dict[str, list[tuple[str, dict[str, str]]]] = {
     "deadlines": [("aduan_messages_consumed_total", {"processor": "deadlines", "topic": "{log}"})],
     "projector": [("aduan_messages_consumed_total", {"processor": "projector", "topic": "{log}"})],
 }
-
-
-def scrape(url: str) -> str | None:
-    """The exposition at ``url``, or None while nothing answers there."""
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.read().decode("utf-8")
-    except (urllib.error.URLError, OSError):
-        return None
 
 
 def total(text: str, name: str, labels: dict[str, str]) -> float:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 from aduan.embedded.process import free_port
-from tests.integration.test_metrics import scrape
 from tests.support import wait_for
+from tests.support.metrics import scrape
 
 
 def health(run_process, *args: str) -> tuple[int, dict]:

@@ -22,9 +22,9 @@ from aduan import db, topics
 from aduan.config import Settings
 from aduan.domain.directory import Directory
 from aduan.embedded.process import free_port, port_open
-from tests.conftest import new_deployment
-from tests.integration.test_lifecycle import inbox
 from tests.support import Process, wait_for
+from tests.support.deployment import new_deployment
+from tests.support.lifecycle import inbox
 
 KEY = "open311-test-key-0123456789"
 TRACKING_ID = re.compile(r"^[0-9A-Z]{5}-[0-9A-Z]{5}$")

@@ -14,10 +14,10 @@ import pytest
 from aduan.config import Settings
 from aduan.clock import CLOCK_FILE_ENV, FileClock
 from portal.wording import angka
-from tests.integration.test_projection_scripted import SULAWESI_TENGGARA, project_all, publish, query
-from tests.portal_support import (ANONYMOUS_ID, ANONYMOUS_NAME, PUBLIC_ID, SECRET_ID, SECRET_TITLE, Visitor,
-                                  portal_history, start_portal)
 from tests.support import TopicReader
+from tests.support.portal import (ANONYMOUS_ID, ANONYMOUS_NAME, PUBLIC_ID, SECRET_ID, SECRET_TITLE, Visitor,
+                                  portal_history, start_portal)
+from tests.support.projection import SULAWESI_TENGGARA, project_all, publish, query
 
 PAGES = ["/", "/lapor", "/lacak", f"/lacak/{PUBLIC_ID}", f"/lacak/{ANONYMOUS_ID}", "/statistik",
          "/statistik/provinsi/74", "/statistik/provinsi/73", "/laporan", "/laporan?wilayah=73&kategori=health",

@@ -16,10 +16,10 @@ from selenium.webdriver.support.ui import Select
 from aduan.commanding import find_complaint
 from aduan.config import Settings
 from aduan.embedded.process import free_port
-from tests.integration.test_projection_scripted import project_all, publish
-from tests.portal_support import (ANONYMOUS_ID, PUBLIC_ID, SECRET_ID, SECRET_TITLE, chromium_driver, portal_history,
-                                  start_portal)
 from tests.support import wait_for
+from tests.support.portal import (ANONYMOUS_ID, PUBLIC_ID, SECRET_ID, SECRET_TITLE, chromium_driver, portal_history,
+                                  start_portal)
+from tests.support.projection import project_all, publish
 
 
 class Browser:

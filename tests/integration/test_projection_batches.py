@@ -7,8 +7,8 @@ from aduan.config import Settings
 from aduan.stream_message import Message
 from aduan.topics import Topics
 from projections.applier import BatchApplier
-from tests.integration.test_projection_scripted import query
-from tests.unit.test_projection_history import History
+from tests.support.history import History
+from tests.support.projection import query
 
 
 def messages(settings: Settings, history: History, partition: int = 0, first_offset: int = 0) -> list[Message]:

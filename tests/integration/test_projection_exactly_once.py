@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import urllib.request
 
 from aduan import db, kafka
@@ -11,36 +10,9 @@ from aduan.topics import Topics
 from projections.lag import log_heads
 from projections.model import STATUS_COLUMNS, TIMELINE_COLUMNS, ComplaintRow, Fold
 from projections.tables import status_select_list
-from tests.integration.test_projection_scripted import caught_up, counts, query, stored_offsets
 from tests.support import wait_for
-from tests.unit.test_projection_history import History
-
-REGIONS = ["74.04", "74.01.04", "74.71", "31.71", "73.71.01", "11.01", "91", ""]
-
-
-def busy_history(complaints: int, seed: int = 7) -> History:
-    """Complaints in every kind of state, with about 5% of the events republished later (same event ids)."""
-    rng = random.Random(seed)
-    history = History(name="busy")
-    for i in range(complaints):
-        c = history.submit(REGIONS[i % len(REGIONS)], rng.choice(["health", "education", None]),
-                           anonymous=i % 9 == 0, confidential=i % 13 == 0, channel=rng.choice(["WEB", "SMS"]))
-        steps = i % 6
-        if steps == 0:
-            continue
-        c.verify(rng.choice(["health", "transport"]), rng.choice(["74.04", "74.12", "31.71"]))
-        c.disposition("pemkab-74-04")
-        if steps > 1:
-            c.acknowledge(hours=rng.randint(1, 50))
-        if steps > 2:
-            c.forward(suggested_region="74.71").disposition("pemkot-74-71")
-        if steps > 3:
-            c.acknowledge().complete_stage("FIRST_RESPONSE", on_time=rng.random() < 0.7).follow_up().resolve()
-        if steps > 4:
-            c.close().rate(rng.randint(1, 5)).reopen()
-    for _ in range(len(history.events) // 20):
-        history.repeat(rng.randrange(len(history.events)))
-    return history
+from tests.support.history import History
+from tests.support.projection import busy_history, caught_up, counts, query, stored_offsets
 
 
 def expected_rows(history: History) -> tuple[dict[str, tuple], set[tuple]]:

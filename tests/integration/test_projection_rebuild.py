@@ -12,10 +12,9 @@ from aduan.config import Settings
 from projections import rebuild as rebuild_module
 from projections.lag import log_heads
 from projections.rebuild import RETIRED, SHADOW, rebuild
-from tests.integration.test_projection_exactly_once import busy_history
-from tests.integration.test_projection_scripted import caught_up, project_all, publish, query
 from tests.support import wait_for
-from tests.unit.test_projection_history import History
+from tests.support.history import History
+from tests.support.projection import busy_history, caught_up, project_all, publish, query
 
 SNAPSHOT = {
     "complaint_status": "complaint_id",

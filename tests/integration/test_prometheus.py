@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 from aduan.embedded.process import free_port, stop
-from tests.integration.test_channels import call, start_http, web_report
 from tests.support import wait_for
+from tests.support.channels import call, start_http, web_report
 
 ALERTS = Path(__file__).resolve().parents[2] / "deploy" / "prometheus" / "alerts.yml"
 

@@ -10,9 +10,9 @@ import pytest
 
 from aduan.config import Settings
 from aduan.embedded.process import free_port
-from tests.integration.test_projection_scripted import project_all, publish
 from tests.support import wait_for
-from tests.unit.test_projection_history import History
+from tests.support.history import History
+from tests.support.projection import project_all, publish
 
 
 def get(port: int, path: str) -> tuple[int, str]:

@@ -16,7 +16,8 @@ from aduan.domain.events import Event
 from aduan.embedded.process import free_port
 from aduan.lifecycle_store import Outcome
 from streams.lifecycle import DirectoryRoute
-from tests.integration.test_lifecycle import (
+from tests.support import wait_for
+from tests.support.lifecycle import (
     dispatched_agencies,
     inbox,
     publish_submissions,
@@ -25,7 +26,6 @@ from tests.integration.test_lifecycle import (
     state_of,
     submitted,
 )
-from tests.support import wait_for
 
 # (category, region, handling agency, copies): what the directory and the routing rules say, written out.
 KNOWN = [

@@ -15,13 +15,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from prometheus_client.metrics import MetricWrapperBase
 
-from aduan.processes import PROCESSES
+from tests.support.metrics import aduan_metrics
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
-PACKAGES = {"aduan", "streams", "channels", "projections", "portal"}
 DASHBOARD = DEPLOY / "grafana" / "aduan.json"
 NAME = re.compile(r"\baduan_[a-z0-9_]+\b")
 SUFFIXES = {"counter": ["_total"], "gauge": [""], "histogram": ["_bucket", "_sum", "_count"], "info": ["_info"]}
@@ -33,15 +31,6 @@ needs_promtool = pytest.mark.skipif(
            "Prometheus release on PATH",
 )
 
-def aduan_metrics() -> list[MetricWrapperBase]:
-    """Every metric object the process modules define, after importing them all."""
-    for process in PROCESSES:
-        process.load()
-    found = {id(value): value for module in list(sys.modules.values()) if module is not None
-             and module.__name__.split(".")[0] in PACKAGES for value in vars(module).values()
-             if isinstance(value, MetricWrapperBase)}
-    return list(found.values())
-
 
 # Gives every aduan metric one sample (labels "x") and prints the exposition, in a child process so that the
 # test process's metrics stay untouched.
@@ -49,7 +38,7 @@ EXPOSE_ALL = """
 import sys
 from prometheus_client import Info, generate_latest
 from aduan.metrics import announce_process
-from tests.unit.test_deploy_metrics import aduan_metrics
+from tests.support.metrics import aduan_metrics
 announce_process("x")
 for metric in aduan_metrics():
     if not isinstance(metric, Info):

@@ -5,30 +5,19 @@ from __future__ import annotations
 import mailbox
 from datetime import datetime, timezone
 from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
 
-from aduan.config import Settings
-from aduan.privacy import Sealer
 from channels.bulk import csv_reads
-from channels.door import Door
 from channels.mail import mail_reads, read_mail
 from channels.notifications import SMS_HELP
 from channels.region_in_text import region_finder
 from channels.report import DESCRIPTION_MAX
 from channels.sms import read_sms
 from channels.social import read_mention
-from channels.tracking import TrackingIds
 from channels.web import read_complaint
 
 NOW = datetime(2026, 3, 2, 8, 30, tzinfo=timezone.utc)
-SEALING_KEY = "unit-test sealing key"
-
-
-@pytest.fixture(scope="module")
-def door() -> Door:
-    return Door(Settings(home=Path("/nonexistent")), ids=TrackingIds("unit-test secret"), sealer=Sealer(SEALING_KEY))
 
 
 def complaint(**changes) -> dict:

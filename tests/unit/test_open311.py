@@ -4,32 +4,21 @@ the ``GET requests`` filters and fields, and the XML form of an answer."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
 
-from aduan.config import Settings
-from aduan.privacy import Sealer
-from channels.door import Door
 from channels.open311.formats import Open311Error, render
 from channels.open311.keys import ApiKeys
 from channels.open311.placing import region_of
 from channels.open311.reading import as_request, parse_query
 from channels.open311.submission import read_request
 from channels.region_in_text import region_finder
-from channels.tracking import TrackingIds
 
 NOW = datetime(2026, 12, 1, 8, 30, tzinfo=timezone.utc)
 FORM = {"api_key": "k" * 16, "service_code": "infrastructure.roads", "attribute[wilayah]": "74.71",
         "description": "Jalan berlubang besar di depan pasar sentral Kendari.", "email": "budi@example.id",
         "first_name": "Budi", "lat": "-3.97", "long": "122.51"}
-
-
-@pytest.fixture(scope="module")
-def door() -> Door:
-    return Door(Settings(home=Path("/nonexistent")), ids=TrackingIds("unit-test secret"),
-                sealer=Sealer("unit-test sealing key"))
 
 
 def test_keys_name_their_client_and_a_malformed_setting_says_what_to_fix():

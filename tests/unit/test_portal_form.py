@@ -8,7 +8,6 @@ from channels.web import read_complaint
 from portal import form
 from portal.charts import horizontal
 from portal.wording import angka, persen
-from tests.unit.test_intake_doors import door  # noqa: F401  (fixture)
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
 
@@ -19,7 +18,7 @@ def values(**changes: str) -> dict[str, str]:
                            "kecamatan": "74.04.11", "telepon": "0812-3456-7890", "kunci": "k" * 32, **changes})
 
 
-def test_a_complete_form_becomes_the_report_the_api_would_make(door) -> None:  # noqa: F811
+def test_a_complete_form_becomes_the_report_the_api_would_make(door) -> None:
     body, errors = form.request_body(values(anonim="ya", lampiran="https://foto.example/1.jpg\n\n"), door.rules.regions)
     report, door_errors = read_complaint(body, None, NOW, door, indonesian=True)
     assert errors == door_errors == [] and report is not None
@@ -29,7 +28,7 @@ def test_a_complete_form_becomes_the_report_the_api_would_make(door) -> None:  #
     assert report["channel"] == "WEB" and report["channel_message_id"] == "k" * 32
 
 
-def test_a_regency_of_another_province_is_dropped_from_the_choice(door) -> None:  # noqa: F811
+def test_a_regency_of_another_province_is_dropped_from_the_choice(door) -> None:
     regions = door.rules.regions
     assert form.chosen_region(values(provinsi="73"), regions) == "73"
     assert form.chosen_region(values(kecamatan=""), regions) == "74.04"
@@ -38,7 +37,7 @@ def test_a_regency_of_another_province_is_dropped_from_the_choice(door) -> None:
     assert all(r.parent_code == "74.04" for r in choices["kecamatan"])
 
 
-def test_every_error_comes_back_to_its_field_in_indonesian(door) -> None:  # noqa: F811
+def test_every_error_comes_back_to_its_field_in_indonesian(door) -> None:
     body, errors = form.request_body(values(jenis="x", judul="", provinsi="", telepon="12", lintang="a", bujur="b",
                                             lampiran="ftp://x", kunci=""), door.rules.regions)
     _, door_errors = read_complaint(body, None, NOW, door, indonesian=True)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from aduan.domain.lifecycle import evolve
 from projections.model import REPORTER_COLUMNS, STATUS_COLUMNS, TIMELINE_COLUMNS, ComplaintRow, Fold
 from projections.status import EVENT_LABELS
-from tests.unit.test_projection_history import START, History, full_lifecycle
+from tests.support.history import START, History, full_lifecycle
 
 
 def fold_all(history: History) -> tuple[Fold, list[tuple], list[tuple]]:

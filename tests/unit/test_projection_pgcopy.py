@@ -14,7 +14,7 @@ from projections.progress import ProgressBar
 from projections.rebuild import share
 from projections.schema import model_sql
 from schemas import DecodeError, codec
-from tests.unit.test_projection_history import History, full_lifecycle
+from tests.support.history import History, full_lifecycle
 
 
 def test_text_is_escaped_for_copy_and_none_is_null() -> None:

@@ -16,9 +16,9 @@ import pytest
 
 from aduan.config import Settings
 from aduan.embedded.process import free_port
-from tests.integration.test_projection_scripted import scripted_history
 from tests.support import Process, wait_for
-from tests.unit.test_projection_history import History
+from tests.support.history import History
+from tests.support.projection import scripted_history
 
 CHROMIUM = "/usr/bin/chromium"
 # Complaints outside Sulawesi Tenggara with tracking ids a person could type, for the track pages.

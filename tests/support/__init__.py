@@ -1,4 +1,11 @@
-"""Helpers for tests: waiting on conditions with a deadline, reading topics, running aduan processes."""
+"""Helpers for tests: waiting on conditions with a deadline, reading topics, running aduan processes.
+
+A helper that more than one test module uses lives in this package, never in a test module (the samples of
+tests/samples.py and tests/golden/ aside), in the module of its subject: ``channels`` (channels-http, the HTTP API,
+reports and mails), ``deadlines`` (WITA instants, one complaint's events, the tracker), ``deployment`` (a test's own
+deployment), ``history`` (the complaint-history builder), ``lifecycle`` (submissions, the lifecycle processor,
+inboxes), ``metrics``, ``portal`` and ``projection`` (publishing, projecting and querying a history). Shared
+fixtures are in the ``conftest.py`` files."""
 
 from __future__ import annotations
 
