@@ -25,7 +25,7 @@ from aduan.health import faust_healthz
 from aduan.log_guard import OffsetsBeyondLog, clear_refusals
 from aduan.metrics import BATCH_FAILURES, BATCH_SECONDS, CONSUMER_LAG, LAST_COMMIT, MESSAGES_CONSUMED, metrics_host
 from aduan.stream_message import Message
-from streams.batch_rule import OffsetGap
+from streams.batch_rule import OffsetGap, accept_holes
 from streams.transport import App
 
 log = logging.getLogger(__name__)
@@ -96,6 +96,7 @@ def batch_agent(
 
     async def run(stream: faust.StreamT) -> None:
         loop = asyncio.get_running_loop()
+        last_gap: OffsetGap | None = None
         async for events in stream.take_events(max_batch, within or app.batch_window):
             delay = 0.5
             while True:  # faust acknowledges the whole batch when this loop ends, however it ends
@@ -106,6 +107,13 @@ def batch_agent(
                     clear_refusals()
                     break
                 except OffsetGap as gap:
+                    if gap.same_as(last_gap):  # read again from the stored offsets: the log has a hole there
+                        log.warning("%s: the log holds no message between %s and %s; going on from there",
+                                    processor, gap.gaps, gap.firsts)
+                        accept_holes(gap)
+                        last_gap = None
+                        continue
+                    last_gap = gap
                     BATCH_FAILURES.labels(processor=processor).inc()
                     log.warning("%s: %s; reading those partitions again from there", processor, gap)
                     rewind = {(m.topic, m.partition): m.offset for m in reversed(batch)} | gap.gaps

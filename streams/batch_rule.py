@@ -34,11 +34,28 @@ def lock_offsets(cur: psycopg2.extensions.cursor, consumer: str,
 class OffsetGap(RuntimeError):
     """A batch starts beyond the stored next offset of a partition: the messages in between never reached this
     processor (the consumer skipped them), so handling the batch would lose them. ``gaps``: (topic, partition) ->
-    the stored next offset to read from again."""
+    the stored next offset to read from again; ``firsts``: the offset the batch started at there."""
 
-    def __init__(self, gaps: dict[tuple[str, int], int]) -> None:
+    def __init__(self, gaps: dict[tuple[str, int], int], firsts: dict[tuple[str, int], int]) -> None:
         super().__init__(f"messages never delivered before {gaps}")
         self.gaps = gaps
+        self.firsts = firsts
+
+    def same_as(self, other: "OffsetGap | None") -> bool:
+        """Whether ``other`` was the same gap: read again from the stored offsets, the log still starts later."""
+        return other is not None and (self.gaps, self.firsts) == (other.gaps, other.firsts)
+
+
+# (topic, partition) -> (stored next offset, first offset the log holds after it): offsets the log does not hold,
+# found by reading again from the stored offset (a Kafka log may have holes; tansu leaves one where it answered a
+# send without storing it). Kept by the batch agent of this process (:func:`accept_holes`).
+_HOLES: dict[tuple[str, int], tuple[int, int]] = {}
+
+
+def accept_holes(gap: OffsetGap) -> None:
+    """The log holds nothing between the stored offsets and the first offsets of ``gap``: go on from there."""
+    for tp, stored in gap.gaps.items():
+        _HOLES[tp] = (stored, gap.firsts[tp])
 
 
 def unhandled(consumer: str, start: dict[tuple[str, int], int], batch: list[Message],
@@ -48,15 +65,17 @@ def unhandled(consumer: str, start: dict[tuple[str, int], int], batch: list[Mess
     Raises :class:`aduan.log_guard.OffsetsBeyondLog` when a stored offset is beyond the partition's high-water mark
     (the one the batch was fetched with, then ``confirm``'s fresh one): the log is not the one the offsets came
     from, and skipping would drop what was never seen. Raises :class:`OffsetGap` when a partition's first message
-    lies beyond its stored offset (a partition never handled, at 0, may start later).
+    lies beyond its stored offset (a partition never handled, at 0, may start later; a hole the batch agent found
+    in the log, :func:`accept_holes`, is no gap).
     """
     refuse_beyond_log(consumer, start, highwaters(batch), confirm)
     first: dict[tuple[str, int], int] = {}
     for m in batch:
         first.setdefault((m.topic, m.partition), m.offset)
-    gaps = {tp: start[tp] for tp, offset in first.items() if 0 < start[tp] < offset}
+    gaps = {tp: start[tp] for tp, offset in first.items()
+            if 0 < start[tp] < offset and _HOLES.get(tp) != (start[tp], offset)}
     if gaps:
-        raise OffsetGap(gaps)
+        raise OffsetGap(gaps, {tp: first[tp] for tp in gaps})
     return [m for m in batch if m.offset >= start[(m.topic, m.partition)]]
 
 

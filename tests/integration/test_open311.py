@@ -228,11 +228,19 @@ def test_a_dispositioned_request_expects_its_first_response_by_the_stages_deadli
         return request if request["service_notice"] == "Menunggu tanggapan pertama instansi" else None
 
     request = wait_for(awaiting_first_response, 120, "the first-response deadline of the dispositioned request")
-    with db.connect(stack.settings, autocommit=True) as conn, conn.cursor() as cur:
-        cur.execute("SELECT due_at FROM deadline_clocks WHERE deadline_id = complaint_id || ':FIRST_RESPONSE:1' "
-                    "AND complaint_id = (SELECT complaint_id FROM projection.complaint_status WHERE tracking_id = %s)",
-                    (public,))
-        (due,) = cur.fetchone()
+
+    def clock_due() -> tuple | None:  # the deadlines processor publishes DeadlineSet before it commits its clock
+        conn = db.connect(stack.settings, autocommit=True)
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT due_at FROM deadline_clocks WHERE deadline_id = complaint_id || "
+                            "':FIRST_RESPONSE:1' AND complaint_id = (SELECT complaint_id FROM "
+                            "projection.complaint_status WHERE tracking_id = %s)", (public,))
+                return cur.fetchone()
+        finally:
+            conn.close()
+
+    (due,) = wait_for(clock_due, 60, "the deadlines processor's first-response clock")
     assert datetime.fromisoformat(request["expected_datetime"]) == due.replace(microsecond=0)
     assert request["expected_datetime"].endswith("+08:00")  # Sulawesi Tenggara: WITA
 
