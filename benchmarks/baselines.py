@@ -5,14 +5,14 @@ from __future__ import annotations
 import io
 import time
 
-from aduan import db, kafka
-from aduan.config import Settings
+from aduan.kernel import db, kafka_clients
+from aduan.kernel.config import Settings
 from benchmarks.harness import Progress
 
 
 def produce(settings: Settings, topic: str, messages: list[tuple[bytes, bytes]], label: str) -> float:
     """Publish ``messages`` (key, value) with the project's producer settings; returns messages/s."""
-    producer = kafka.producer(settings, linger_ms=20)
+    producer = kafka_clients.producer(settings, linger_ms=20)
     progress = Progress(label, len(messages))
     started = time.perf_counter()
     for index, (key, value) in enumerate(messages, 1):
@@ -28,8 +28,8 @@ def produce(settings: Settings, topic: str, messages: list[tuple[bytes, bytes]],
 
 def consume_produce_loop(settings: Settings, source: str, target: str, count: int) -> float:
     """A plain kafka-python loop: group consume, produce (acks=all, idempotent), commit; returns messages/s."""
-    consumer = kafka.consumer(settings, f"{settings.topic_prefix}-raw-loop", source)
-    producer = kafka.producer(settings, linger_ms=20)
+    consumer = kafka_clients.consumer(settings, f"{settings.topic_prefix}-raw-loop", source)
+    producer = kafka_clients.producer(settings, linger_ms=20)
     progress = Progress("raw consume-produce loop", count)
     moved = 0
     started = None
@@ -53,7 +53,7 @@ def consume_produce_loop(settings: Settings, source: str, target: str, count: in
 
 def consume_only(settings: Settings, topic: str, count: int) -> float:
     """A plain kafka-python read of ``count`` messages from the start, no group; returns messages/s."""
-    consumer = kafka.consumer(settings, None, topic)
+    consumer = kafka_clients.consumer(settings, None, topic)
     progress = Progress("raw consume", count)
     seen = 0
     started = time.perf_counter()

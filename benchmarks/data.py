@@ -1,14 +1,14 @@
-"""The lifecycle events that follow a synthetic complaint (``aduan.synthetic``), for the projection benchmarks."""
+"""The lifecycle events that follow a synthetic complaint (``aduan.cli.synthetic``), for the projection benchmarks."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from aduan.cli.synthetic import Complaint
 from aduan.domain.directory import Directory
 from aduan.domain.events import Event, event_id, new_header
 from aduan.domain.routing import route
-from aduan.synthetic import Complaint
-from channels.tracking import format_tracking_id
+from aduan.domain.tracking import format_tracking_id
 
 
 def tracking_id(spec: Complaint) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-
 import json
 import os
 import platform
@@ -21,13 +20,13 @@ from typing import Iterator
 import psutil
 import psycopg2
 
-from aduan import db
-from aduan.config import BROKER_STORAGES, Settings
-from aduan.embedded.broker import EmbeddedBroker, S3Storage
-from aduan.embedded.objectstore import BUCKET, ObjectStore, free_base_port
-from aduan.embedded.postgres import EmbeddedPostgres
-from aduan.embedded.process import free_port
-from aduan.stack import embedded_idempotence
+from aduan.kernel import db
+from aduan.kernel.config import BROKER_STORAGES, Settings
+from aduan.runtime.embedded.broker import EmbeddedBroker, S3Storage
+from aduan.runtime.embedded.objectstore import BUCKET, ObjectStore, free_base_port
+from aduan.runtime.embedded.postgres import EmbeddedPostgres
+from aduan.runtime.embedded.process import free_port
+from aduan.runtime.stack import embedded_idempotence
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 INFRASTRUCTURE: dict[int, str] = {}  # pid -> label of the servers started here that are not child processes

@@ -21,12 +21,20 @@ import uuid
 import aiohttp
 from kafka import TopicPartition
 
-from aduan import db, kafka
-from aduan.config import Settings
-from aduan.synthetic import complaints
-from aduan.topics import Topics
-from benchmarks.harness import (PeakMemory, Progress, Report, add_storage_option, chosen_storages, cpu_between, cpu_seconds,
-                                infrastructure)
+from aduan.cli.synthetic import complaints
+from aduan.kernel import db, kafka_clients
+from aduan.kernel.config import Settings
+from aduan.kernel.topics import Topics
+from benchmarks.harness import (
+    PeakMemory,
+    Progress,
+    Report,
+    add_storage_option,
+    chosen_storages,
+    cpu_between,
+    cpu_seconds,
+    infrastructure,
+)
 from benchmarks.pipeline import InboxCounter, Processes, prepare
 from channels.door import Door
 from projections.schema import SCHEMA
@@ -115,13 +123,13 @@ class ReadModelWatch:
 def _published(settings: Settings) -> dict[str, float]:
     """Complaint id -> CreateTime (epoch s) of its report on the intake topic, read to the end."""
     topic = Topics(settings.topic_prefix).intake
-    consumer = kafka.consumer(settings, None)
+    consumer = kafka_clients.consumer(settings, None)
     consumer.assign([TopicPartition(topic, p) for p in range(settings.partitions)])
     times: dict[str, float] = {}
     door = Door(settings)
     partitions = consumer.assignment()
     deadline = time.monotonic() + 300
-    while len(lags := kafka.lag(consumer, partitions)) < len(partitions) or any(lags.values()):
+    while len(lags := kafka_clients.lag(consumer, partitions)) < len(partitions) or any(lags.values()):
         if time.monotonic() > deadline:
             raise TimeoutError(f"could not read {topic} to its end in 300 s")
         for records in consumer.poll(timeout_ms=500, max_records=50_000).values():

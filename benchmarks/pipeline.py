@@ -12,12 +12,13 @@ from datetime import datetime, timezone
 
 from kafka import TopicPartition
 
-from aduan import kafka, stack
-from aduan.config import Settings
+from aduan.cli.synthetic import complaints
 from aduan.domain.directory import Directory
-from aduan.embedded.process import free_port, stop
-from aduan.synthetic import complaints
-from aduan.topics import Topics
+from aduan.kernel import kafka_clients
+from aduan.kernel.config import Settings
+from aduan.kernel.topics import Topics
+from aduan.runtime import stack
+from aduan.runtime.embedded.process import free_port, stop
 from benchmarks.harness import PeakMemory, Progress
 from channels.door import Door
 from schemas import codec
@@ -96,7 +97,7 @@ class InboxCounter:
         """``kinds``: the inbox item kinds that count as an arrival; None counts every record without decoding."""
         names = Topics(settings.topic_prefix)
         self.kinds = kinds
-        self.consumer = kafka.consumer(settings, None)
+        self.consumer = kafka_clients.consumer(settings, None)
         self.consumer.assign([TopicPartition(names.agency_inbox(agency.code), 0)
                               for agency in Directory.load().agencies()])
         self.arrived: dict[str, float] = {}

@@ -14,10 +14,10 @@ import statistics
 import time
 import urllib.request
 
-from aduan import stack
-from aduan.embedded.process import free_port
-from aduan.synthetic import complaints
-from aduan.topics import Topics
+from aduan.cli.synthetic import complaints
+from aduan.kernel.topics import Topics
+from aduan.runtime import stack
+from aduan.runtime.embedded.process import free_port
 from benchmarks import baselines
 from benchmarks.data import tracking_id
 from benchmarks.harness import PeakMemory, Report, infrastructure

@@ -11,10 +11,11 @@ import argparse
 import io
 import time
 
-from aduan import db, stack
+from aduan.cli.synthetic import complaints
 from aduan.domain.directory import Directory
-from aduan.synthetic import complaints
-from aduan.topics import Topics
+from aduan.kernel import db
+from aduan.kernel.topics import Topics
+from aduan.runtime import stack
 from benchmarks import baselines
 from benchmarks.data import lifecycle
 from benchmarks.harness import STORAGES, PeakMemory, Progress, Report, infrastructure

@@ -17,10 +17,10 @@ import sys
 import threading
 import zlib
 
-from aduan import kafka
-from aduan.config import Settings
 from aduan.domain.directory import Directory
-from aduan.topics import Topics
+from aduan.kernel import kafka_clients
+from aduan.kernel.config import Settings
+from aduan.kernel.topics import Topics
 
 STAGES = ("intake", "lifecycle", "dispatcher")
 HOP = "hop"
@@ -41,8 +41,8 @@ def run(settings: Settings, stage: str, stopping: threading.Event) -> None:
     names = Topics(settings.topic_prefix)
     inboxes = [names.agency_inbox(agency.code) for agency in Directory.load().agencies()]
     source = names.intake if stage == "intake" else names.complaint_events
-    consumer = kafka.consumer(settings, f"{settings.topic_prefix}-raw-{stage}", source)
-    publisher = kafka.Publisher(kafka.producer(settings))
+    consumer = kafka_clients.consumer(settings, f"{settings.topic_prefix}-raw-{stage}", source)
+    publisher = kafka_clients.Publisher(kafka_clients.producer(settings))
     try:
         while not stopping.is_set():
             polled = consumer.poll(timeout_ms=200, max_records=5000)

@@ -12,12 +12,26 @@ import argparse
 import sys
 import time
 
-from aduan import kafka, topics
-from aduan.config import Settings
+from aduan.kernel import kafka_clients, topics
+from aduan.kernel.config import Settings
 from benchmarks import baselines
-from benchmarks.harness import (PeakMemory, Progress, Report, add_storage_option, chosen_storages, cpu_between, cpu_seconds,
-                                infrastructure)
-from benchmarks.pipeline import ROUTING_PROCESSES, InboxCounter, Processes, intake_messages, prepare
+from benchmarks.harness import (
+    PeakMemory,
+    Progress,
+    Report,
+    add_storage_option,
+    chosen_storages,
+    cpu_between,
+    cpu_seconds,
+    infrastructure,
+)
+from benchmarks.pipeline import (
+    ROUTING_PROCESSES,
+    InboxCounter,
+    Processes,
+    intake_messages,
+    prepare,
+)
 from projections.lag import log_heads
 
 WARM_UP = 300
@@ -25,7 +39,7 @@ EVENTS_PER_COMPLAINT = 3  # submitted, verified, dispositioned (auto-verified ch
 
 
 def _publish(settings: Settings, messages: list) -> None:
-    producer = kafka.producer(settings)
+    producer = kafka_clients.producer(settings)
     for _, key, value in messages:
         producer.send(topics.Topics(settings.topic_prefix).intake, key=key, value=value)
     producer.flush()

@@ -6,8 +6,8 @@ import argparse
 from datetime import datetime, timezone
 from pathlib import Path
 
-from aduan import kafka
-from aduan.config import Settings
+from aduan.kernel import kafka_clients
+from aduan.kernel.config import Settings
 from channels.bulk import csv_reads
 from channels.door import Door
 from channels.importer import Progress, Summary, publish_reads
@@ -40,7 +40,7 @@ def _import_csv(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _publish(settings: Settings, door: Door, total: int, reads, unit: str, path: Path) -> int:
-    publisher = kafka.Publisher(kafka.producer(settings, client_id="aduan-import"))
+    publisher = kafka_clients.Publisher(kafka_clients.producer(settings, client_id="aduan-import"))
     try:
         summary: Summary = publish_reads(reads, door, publisher, Progress(total, unit))
     finally:

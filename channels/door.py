@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from aduan.config import Settings
-from aduan.metrics import CHANNEL_IGNORED, CHANNEL_REPORTS
-from aduan.privacy import Sealer
-from aduan.topics import Topics
-from channels.report import INTAKE_REPORT, Problem, Rules, new_report
-from channels.tracking import TrackingIds, complaint_id, delivery_key
+from aduan.domain.intake import INTAKE_REPORT, Problem, Rules
+from aduan.domain.tracking import TrackingIds, complaint_id, delivery_key
+from aduan.kernel.config import Settings
+from aduan.kernel.metrics import CHANNEL_IGNORED, CHANNEL_REPORTS
+from aduan.kernel.privacy import Sealer, tracking_ids
+from aduan.kernel.topics import Topics
+from channels.report import new_report
 from schemas import codec
 
 
@@ -35,7 +36,7 @@ class Door:
                  sealer: Sealer | None = None) -> None:
         self.topic = Topics(settings.topic_prefix).intake
         self.rules = rules or Rules()
-        self.ids = ids or TrackingIds.from_settings(settings)
+        self.ids = ids or tracking_ids(settings)
         self.sealer = sealer or Sealer.from_settings(settings)
 
     def report(self, **fields: Any) -> dict[str, Any]:

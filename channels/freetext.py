@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from aduan.domain.intake import DESCRIPTION_MIN, title_from
 from channels.region_in_text import region_finder
-from channels.report import DESCRIPTION_MIN, title_from
 
 _ANONYMOUS = re.compile(r"(?<![\w#])#anonim(?!\w)", re.IGNORECASE)
 _CONFIDENTIAL = re.compile(r"(?<![\w#])#rahasia(?!\w)", re.IGNORECASE)

@@ -17,16 +17,17 @@ from typing import Callable
 from aiohttp import web
 from kafka import KafkaProducer
 
-from aduan import kafka
-from aduan.config import Settings
-from aduan.serving import metrics, serve_until_stopped
+from aduan.domain.replies import accepted_text
+from aduan.kernel import kafka_clients
+from aduan.kernel.config import Settings
+from aduan.kernel.serving import metrics, serve_until_stopped
 from channels.bodies import FORM, JSON, MAX_BODY, Refusal, read_body
 from channels.door import Door, Read, ignored
 from channels.jsonschema import FieldError, field_errors
-from channels.notifications import accepted_text
 from channels.open311.keys import ApiKeys
 from channels.open311.reading import RequestReader
-from channels.open311.routes import Open311, add_routes, errors as open311_errors
+from channels.open311.routes import Open311, add_routes
+from channels.open311.routes import errors as open311_errors
 from channels.openapi import MENTION_REQUEST, SMS_REQUEST, document
 from channels.publishing import ReportPublisher, Unavailable
 from channels.sms import read_sms
@@ -143,7 +144,7 @@ async def serve(settings: Settings) -> None:
     reads = RequestReader(settings) if settings.database_url else None
     # idempotent whatever ADUAN_PRODUCER_IDEMPOTENCE says: its producer id keeps a broker connection open, which
     # is what /healthz reports (a plain producer connects only at its first send)
-    producer = kafka.producer(settings, client_id="aduan-channels-http", enable_idempotence=True)
+    producer = kafka_clients.producer(settings, client_id="aduan-channels-http", enable_idempotence=True)
     await loop.run_in_executor(None, producer.partitions_for, door.topic)  # metadata before the first request
     channels = Channels(door, producer)
     host = os.environ.get(HOST_ENV) or "127.0.0.1"

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterable, TextIO
 
-from aduan.kafka import Publisher
+from aduan.kernel.kafka_clients import Publisher
 from channels.door import Door, Read
 
 FLUSH_EVERY = 5000

@@ -16,18 +16,18 @@ from typing import Any
 import psycopg2.extensions
 import psycopg2.extras
 
-from aduan import kafka
-from aduan.config import Settings
-from aduan.deadletter import dead_letter
-from aduan.metrics import NOTIFICATIONS_SENT, NOTIFICATIONS_UNDELIVERABLE
-from aduan.privacy import Sealer, UnsealError
-from aduan.stream_message import Message
-from aduan.topics import Topics
-from channels.notifications import REPORTER_NOTIFICATION, reply_address
+from aduan.domain.replies import REPORTER_NOTIFICATION, reply_address
+from aduan.kernel import kafka_clients
+from aduan.kernel.config import Settings
+from aduan.kernel.metrics import NOTIFICATIONS_SENT, NOTIFICATIONS_UNDELIVERABLE
+from aduan.kernel.privacy import Sealer, UnsealError
+from aduan.kernel.stream_message import Message
+from aduan.kernel.topics import Topics
+from aduan.processing.app import batch_agent, create_app, run_worker
+from aduan.processing.batch_rule import TransactionalBatches
+from aduan.processing.dead_letter import dead_letter
 from channels.senders import Outgoing, Sender, senders
 from schemas import DecodeError, codec
-from streams.app import batch_agent, create_app, run_worker
-from streams.batch_rule import TransactionalBatches
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class NotificationSender(TransactionalBatches):
 
     consumer = PROCESSOR
 
-    def __init__(self, settings: Settings, publisher: kafka.Publisher, channel_senders: dict[str, Sender],
+    def __init__(self, settings: Settings, publisher: kafka_clients.Publisher, channel_senders: dict[str, Sender],
                  sealer: Sealer | None = None) -> None:
         super().__init__(settings)
         self.dead_letters = Topics(settings.topic_prefix).dead_letter
@@ -108,6 +108,6 @@ class NotificationSender(TransactionalBatches):
 def run(settings: Settings) -> None:
     """The ``notify`` process: send reporter notifications until SIGTERM; /metrics on ``settings.metrics_port``."""
     app = create_app(PROCESSOR, settings)
-    sender = NotificationSender(settings, kafka.Publisher(kafka.producer(settings)), senders(settings))
+    sender = NotificationSender(settings, kafka_clients.Publisher(kafka_clients.producer(settings)), senders(settings))
     batch_agent(app, PROCESSOR, [Topics(settings.topic_prefix).notifications], sender.handle)
     run_worker(app)

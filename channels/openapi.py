@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels.open311 import openapi as open311
-from channels.report import (
+from aduan.domain.intake import (
     ADDRESS_MAX,
     ATTACHMENTS_MAX,
     DESCRIPTION_MAX,
@@ -16,6 +15,7 @@ from channels.report import (
     TITLE_MIN,
     URL_MAX,
 )
+from channels.open311 import openapi as open311
 
 # Client-chosen idempotency keys share one namespace: long enough that two clients never pick the same by accident.
 KEY_MIN = 16

@@ -9,7 +9,7 @@ from typing import Any
 
 from kafka import KafkaProducer
 
-from aduan import kafka
+from aduan.kernel import kafka_clients
 from channels.door import Door, Receipt
 
 log = logging.getLogger(__name__)
@@ -43,11 +43,11 @@ class ReportPublisher:
             future = used.send(self.door.topic, key=key, value=value)
             future.add_callback(lambda metadata: loop.call_soon_threadsafe(settle, metadata, False))
             future.add_errback(lambda exc: loop.call_soon_threadsafe(settle, Unavailable(repr(exc)), True))
-            kafka.acknowledged(await asyncio.wait_for(done, PUBLISH_TIMEOUT))
+            kafka_clients.acknowledged(await asyncio.wait_for(done, PUBLISH_TIMEOUT))
         except Exception as exc:  # not reachable, not acknowledged (in time), or the producer failed
             log.error("the broker did not acknowledge report %s: %r", key.decode(), exc)
             if self.producer is used:  # a failed producer may refuse every later send (other requests may have
-                self.producer = kafka.renewed(used)  # failed with it and renewed it already)
+                self.producer = kafka_clients.renewed(used)  # failed with it and renewed it already)
             raise Unavailable(str(exc)) from exc
         self.door.published(report)
         return self.door.receipt(report)

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
 
-from aduan.config import Settings
+from aduan.kernel.config import Settings
 
 REPLY_CHANNELS = ("SMS", "EMAIL", "SOCIAL_MEDIA")
 SENDER_ENV = "ADUAN_SENDER_{channel}"

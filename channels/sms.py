@@ -3,7 +3,7 @@
 Text format: ``[region code or name] report``, e.g. ``KENDARI jalan rusak di depan pasar`` or
 ``74.04.11 lampu jalan mati``; ``#anonim`` seals the sender's number, ``#rahasia`` keeps the report unpublished.
 Without a recognisable region the complaint goes to national triage (see :mod:`channels.region_in_text`). An empty or
-unusable text (fewer than 10 characters, no letters) gets :data:`channels.notifications.SMS_HELP` and nothing is
+unusable text (fewer than 10 characters, no letters) gets :data:`aduan.domain.replies.SMS_HELP` and nothing is
 published; a text that breaks a rule gets the reason. The sender's number is the reporter's contact.
 """
 
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from aduan.domain.replies import SMS_HELP, rejected_text
 from channels.door import Door, Read
 from channels.freetext import read_free_text
-from channels.notifications import SMS_HELP, rejected_text
 
 
 def read_sms(sender: str, text: str, message_id: str, received_at: datetime, door: Door) -> Read:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from aduan.domain.intake import MESSAGE_ID_MAX
 from channels.door import Door
 from channels.jsonschema import FieldError, field_errors
 from channels.openapi import COMPLAINT_REQUEST, KEY_MIN
-from channels.report import MESSAGE_ID_MAX
 
 REPORT_TYPES = {"complaint": "COMPLAINT", "aspiration": "ASPIRATION", "information_request": "INFORMATION_REQUEST"}
 # Report field -> the request's JSON path, where they differ.

@@ -19,23 +19,24 @@ import jinja2
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from aduan import kafka
-from aduan.clock import Clock, clock_from_env
-from aduan.commanding import CommandSender
-from aduan.config import Settings
+from aduan.clients.command_sender import CommandSender
 from aduan.domain.calendar import WIB
+from aduan.domain.labels import EVENT_LABELS, STATUS_LABELS
 from aduan.domain.regions import RegionLevel
+from aduan.domain.tracking import normalise_tracking_id
+from aduan.kernel import kafka_clients
+from aduan.kernel.clock import Clock, clock_from_env
+from aduan.kernel.config import Settings
+from aduan.kernel.read_models import ReadModels
+from aduan.kernel.serving import metrics, serve_until_stopped
 from channels.door import Door
 from channels.publishing import ReportPublisher, Unavailable
-from channels.tracking import normalise_tracking_id
 from channels.web import read_complaint
 from portal import form, reads, reporter, statistics
 from portal.csrf import FIELD, Csrf
 from portal.metrics import PORTAL_REQUESTS
 from portal.wording import REPORT_TYPES, STAGES, angka, persen, report_type
-from aduan.serving import metrics, serve_until_stopped
-from projections.read_api import ReadModels
-from projections.status import EVENT_LABELS, STATUS_LABELS, find_complaint, local_time
+from projections.status import find_complaint, local_time
 
 log = logging.getLogger(__name__)
 
@@ -317,7 +318,7 @@ async def serve(settings: Settings) -> None:
     """Serve until SIGTERM or SIGINT."""
     loop = asyncio.get_running_loop()
     door = Door(settings)
-    producer = kafka.producer(settings, client_id="aduan-portal")
+    producer = kafka_clients.producer(settings, client_id="aduan-portal")
     await loop.run_in_executor(None, producer.partitions_for, door.topic)
     models, sender = ReadModels(settings), CommandSender(settings)
     portal = Portal(settings, models, ReportPublisher(door, producer), sender, clock_from_env())

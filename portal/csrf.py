@@ -10,8 +10,8 @@ import secrets
 
 from aiohttp import web
 
-from aduan.config import Settings
-from aduan.privacy import secret_file
+from aduan.kernel.config import Settings
+from aduan.kernel.privacy import secret_file
 
 SECRET_ENV = "ADUAN_PORTAL_SECRET"
 SECRET_FILE = "portal.secret"

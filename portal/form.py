@@ -9,9 +9,16 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from aduan.domain.categories import UNCATEGORISED, Category
+from aduan.domain.intake import (
+    ADDRESS_MAX,
+    ATTACHMENTS_MAX,
+    DESCRIPTION_MAX,
+    DESCRIPTION_MIN,
+    TITLE_MAX,
+    TITLE_MIN,
+)
 from aduan.domain.regions import Region, RegionLevel, Regions
 from channels.jsonschema import FieldError
-from channels.report import ADDRESS_MAX, ATTACHMENTS_MAX, DESCRIPTION_MAX, DESCRIPTION_MIN, TITLE_MAX, TITLE_MIN
 from channels.web import REPORT_TYPES
 
 FIELDS = ("jenis", "judul", "uraian", "kategori", "provinsi", "kabupaten", "kecamatan", "alamat", "lintang", "bujur",

@@ -1,5 +1,5 @@
 """What a reporter does on the track page with the token given at submission: add information, rate the answer,
-reopen. Sent as ``aduan reporter`` sends them (:mod:`aduan.commanding`); the lifecycle checks that the token's
+reopen. Sent as ``aduan reporter`` sends them (:mod:`aduan.clients.command_sender`); the lifecycle checks that the token's
 reporter ref is the complaint's and that the action is allowed now (e.g. the reopening window)."""
 
 from __future__ import annotations
@@ -7,11 +7,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Mapping
 
-from aduan.commanding import CommandSender, await_outcome, find_complaint
-from aduan.config import Settings
-from aduan.domain.commands import Actor, ActorKind, AddInformation, Command, Rate, Reopen
-from aduan.lifecycle_store import Outcome
-from channels.tracking import reporter_ref
+from aduan.clients.command_sender import CommandSender, await_outcome, find_complaint
+from aduan.domain.commands import (
+    Actor,
+    ActorKind,
+    AddInformation,
+    Command,
+    Rate,
+    Reopen,
+)
+from aduan.domain.tracking import reporter_ref
+from aduan.kernel.config import Settings
+from streams.lifecycle_store import Outcome
 
 ACTIONS = {"informasi": "Tambah informasi", "nilai": "Beri penilaian", "buka": "Buka kembali laporan"}
 WAIT_SECONDS = 10.0

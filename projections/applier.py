@@ -4,7 +4,7 @@
 swap wait for the batch, and the next batch wait for the swap), then, per partition:
 
 - if the stored next offset is beyond the high-water mark the messages were fetched with, the log is not the one
-  the offsets belong to: :class:`aduan.log_guard.OffsetsBeyondLog` is raised and nothing is applied;
+  the offsets belong to: :class:`aduan.kernel.log_guard.OffsetsBeyondLog` is raised and nothing is applied;
 - if the stored next offset is not the one the caller expected (a rebuild swapped in other read models, or
   another projector moved on), nothing of that partition is applied: the result asks the caller to seek there;
 - messages below the stored offset were applied before and are skipped;
@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 import psycopg2.extensions
 import psycopg2.extras
 
-from aduan.log_guard import PROJECTOR, LogEnds, refuse_beyond_log
-from aduan.stream_message import Message, highwaters
+from aduan.kernel.log_guard import PROJECTOR, LogEnds, refuse_beyond_log
+from aduan.kernel.stream_message import Message, highwaters
 from projections.decode import EventDecoder
+from projections.localities import Places
 from projections.model import STATUS_COLUMNS, ComplaintRow, CountKey, Fold
 from projections.pgcopy import copy_lines
-from projections.localities import Places
 from projections.schema import SCHEMA, checked
 from projections.tables import STAGES, STATUS, TIMELINE, status_select_list
 from schemas import DecodeError
@@ -64,7 +64,7 @@ class BatchApplier:
     def apply(self, cur: psycopg2.extensions.cursor, messages: list[Message], expected: dict[int, int],
               confirm: LogEnds | None = None) -> BatchResult:
         """Apply ``messages`` (in log order per partition), given the next offsets the caller believes stored;
-        ``confirm`` gives fresh high-water marks before a partition is refused (see :mod:`aduan.log_guard`)."""
+        ``confirm`` gives fresh high-water marks before a partition is refused (see :mod:`aduan.kernel.log_guard`)."""
         result = BatchResult()
         stored = self.stored_offsets(cur, lock=True)
         judged = {(self.topic, p): o for p, o in stored.items() if expected.get(p, 0) == o}  # others rewind

@@ -6,8 +6,8 @@ import argparse
 import json
 import sys
 
-from aduan import db
-from aduan.config import Settings
+from aduan.kernel import db
+from aduan.kernel.config import Settings
 from projections.output import FORMATS, render
 from projections.stats import DIMENSIONS, statistics
 from projections.status import find_complaint, render_text

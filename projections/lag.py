@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from kafka import KafkaConsumer, TopicPartition
 
-from aduan import db, kafka
-from aduan.config import Settings
-from aduan.topics import Topics
+from aduan.kernel import db, kafka_clients
+from aduan.kernel.config import Settings
+from aduan.kernel.topics import Topics
 from projections.schema import SCHEMA
 
 
@@ -46,7 +46,7 @@ def log_heads(settings: Settings, topic: str | None = None, from_offsets: dict[i
               timeout: float = 30.0) -> dict[int, int]:
     """The head (high-water mark) of every partition of the log, from a fetch at ``from_offsets`` (default 0)."""
     topic = topic or Topics(settings.topic_prefix).complaint_events
-    consumer = kafka.consumer(settings, None, max_partition_fetch_bytes=1024, fetch_max_bytes=1 << 20)
+    consumer = kafka_clients.consumer(settings, None, max_partition_fetch_bytes=1024, fetch_max_bytes=1 << 20)
     try:
         partitions = [TopicPartition(topic, p) for p in log_partitions(consumer, topic, timeout)]
         consumer.assign(partitions)

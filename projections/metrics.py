@@ -1,5 +1,5 @@
 """Prometheus metrics of the projector and the read API (the projector's batches also feed the shared ones of
-:mod:`aduan.metrics`)."""
+:mod:`aduan.kernel.metrics`)."""
 
 from __future__ import annotations
 

@@ -23,16 +23,21 @@ import psycopg2.extensions
 from kafka import KafkaConsumer, TopicPartition
 from prometheus_client import start_http_server
 
-from aduan import db, kafka
-from aduan.config import Settings
-from aduan.deadletter import dead_letter
-from aduan.log_guard import OffsetsBeyondLog, clear_refusals, fetched_highwaters
-from aduan.metrics import BATCH_FAILURES, BATCH_SECONDS, LAST_COMMIT, MESSAGES_CONSUMED
-from aduan.stream_message import Message
-from aduan.topics import Topics
+from aduan.kernel import db, kafka_clients
+from aduan.kernel.config import Settings
+from aduan.kernel.log_guard import OffsetsBeyondLog, clear_refusals, fetched_highwaters
+from aduan.kernel.metrics import (
+    BATCH_FAILURES,
+    BATCH_SECONDS,
+    LAST_COMMIT,
+    MESSAGES_CONSUMED,
+    metrics_host,
+)
+from aduan.kernel.stream_message import Message
+from aduan.kernel.topics import Topics
+from aduan.processing.dead_letter import dead_letter
 from projections.applier import BatchApplier, BatchResult
 from projections.lag import log_partitions
-from aduan.metrics import metrics_host
 from projections.metrics import PROJECTION_EVENTS, PROJECTION_LAG, PROJECTION_REWINDS
 from projections.reference import load_reference
 
@@ -53,7 +58,7 @@ class Projector:
         self._stopping = threading.Event()
         self._conn: psycopg2.extensions.connection | None = None
         self._consumer: KafkaConsumer | None = None
-        self._publisher: kafka.Publisher | None = None
+        self._publisher: kafka_clients.Publisher | None = None
         self._expected: dict[int, int] = {}
         self._partitions_checked = 0.0
 
@@ -67,7 +72,7 @@ class Projector:
         with conn.cursor() as cur:
             load_reference(cur)
         conn.commit()
-        self._consumer = kafka.consumer(self.settings, None)
+        self._consumer = kafka_clients.consumer(self.settings, None)
         self._assign()
 
     def stop(self) -> None:
@@ -150,7 +155,7 @@ class Projector:
 
     def _dead_letter(self, result: BatchResult) -> None:
         if self._publisher is None:
-            self._publisher = kafka.Publisher(kafka.producer(self.settings))
+            self._publisher = kafka_clients.Publisher(kafka_clients.producer(self.settings))
         for message, error in result.refused:
             dead_letter(self._publisher, self.topics.dead_letter, PROCESSOR, message, error.code, error.reason)
         self._publisher.flush()
@@ -202,7 +207,7 @@ class Projector:
         PROJECTION_EVENTS.labels(outcome="refused").inc(len(result.refused))
 
     def _export_lag(self) -> None:
-        for tp, behind in kafka.lag(self._consumer).items():  # type: ignore[arg-type]
+        for tp, behind in kafka_clients.lag(self._consumer).items():  # type: ignore[arg-type]
             PROJECTION_LAG.labels(partition=str(tp.partition)).set(behind)
 
 

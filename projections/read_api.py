@@ -16,14 +16,15 @@ import asyncio
 import functools
 import json
 import os
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 import psycopg2.extensions
 import psycopg2.pool
 from aiohttp import web
 
-from aduan.config import Settings
-from aduan.serving import metrics, serve_until_stopped
+from aduan.kernel.config import Settings
+from aduan.kernel.read_models import ReadModels
+from aduan.kernel.serving import metrics, serve_until_stopped
 from projections.metrics import READ_API_REQUESTS
 from projections.output import json_value
 from projections.schema import SCHEMA
@@ -40,32 +41,6 @@ T = TypeVar("T")
 def read_api_port() -> int:
     """The port of the read API: ``ADUAN_READ_API_PORT`` or 8081."""
     return int(os.environ.get(PORT_ENV) or DEFAULT_PORT)
-
-
-class ReadModels:
-    """Runs read-model queries on pooled connections in worker threads."""
-
-    def __init__(self, settings: Settings, connections: int = 4) -> None:
-        self._pool = psycopg2.pool.ThreadedConnectionPool(1, connections, settings.dsn, application_name="aduan")
-
-    async def run(self, query: Callable[[psycopg2.extensions.connection], T]) -> T:
-        """``query(conn)`` on a pooled autocommit connection; a broken connection is discarded."""
-        return await asyncio.get_running_loop().run_in_executor(None, self._run, query)
-
-    def _run(self, query: Callable[[psycopg2.extensions.connection], T]) -> T:
-        conn = self._pool.getconn()
-        broken = False
-        try:
-            conn.autocommit = True
-            return query(conn)
-        except (psycopg2.OperationalError, psycopg2.InterfaceError):
-            broken = True
-            raise
-        finally:
-            self._pool.putconn(conn, close=broken or conn.closed)
-
-    def close(self) -> None:
-        self._pool.closeall()
 
 
 def _json(route: str, body: Any, status: int = 200) -> web.Response:

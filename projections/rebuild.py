@@ -35,16 +35,21 @@ import psycopg2.errors
 import psycopg2.extensions
 from kafka import TopicPartition
 
-from aduan import db, kafka
-from aduan.config import Settings
-from aduan.log_guard import mark_read_models_current
-from aduan.stream_message import Message
-from aduan.topics import Topics
+from aduan.kernel import db, kafka_clients
+from aduan.kernel.config import Settings
+from aduan.kernel.log_guard import mark_read_models_current
+from aduan.kernel.stream_message import Message
+from aduan.kernel.topics import Topics
 from projections.applier import BatchApplier
 from projections.lag import log_heads
 from projections.progress import ProgressBar
 from projections.reference import load_reference
-from projections.replay import STALL_SECONDS, ReplayResult, replay_partitions, replay_worker
+from projections.replay import (
+    STALL_SECONDS,
+    ReplayResult,
+    replay_partitions,
+    replay_worker,
+)
 from projections.schema import SCHEMA, create_model
 
 log = logging.getLogger(__name__)
@@ -294,7 +299,7 @@ def _swap(settings: Settings, conn: psycopg2.extensions.connection, topic: str, 
     """Bring the new schema up to the live one's offsets, then swap the schemas; returns the events caught up."""
     applier = BatchApplier(topic, schema=SHADOW)
     expected = dict(heads)
-    consumer = kafka.consumer(settings, None)
+    consumer = kafka_clients.consumer(settings, None)
     try:
         consumer.assign([TopicPartition(topic, p) for p in heads])
         for partition, offset in heads.items():

@@ -18,8 +18,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from aduan import db
-from aduan.config import Settings
+from aduan.kernel import db
+from aduan.kernel.config import Settings
 from projections.decode import EventDecoder
 from projections.model import Fold
 from projections.tables import STAGES, STATUS, TIMELINE

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import psycopg2.extensions
 
-SCHEMA = "projection"
+from aduan.kernel.read_models import SCHEMA
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 HEADER = f"CREATE SCHEMA IF NOT EXISTS {SCHEMA};\nSET LOCAL search_path TO {SCHEMA}, public;\n"
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")

@@ -15,44 +15,10 @@ import psycopg2.extensions
 import psycopg2.extras
 
 from aduan.domain.calendar import PROVINCE_TIMEZONES, WIB, WIT, WITA
+from aduan.domain.labels import EVENT_LABELS, STATUS_LABELS
 from projections.output import json_value
 from projections.schema import SCHEMA
 
-STATUS_LABELS = {
-    "SUBMITTED": "Menunggu verifikasi",
-    "POSTPONED": "Verifikasi ditunda",
-    "REJECTED": "Ditolak",
-    "DISPOSITIONED": "Diteruskan ke instansi berwenang",
-    "IN_PROGRESS": "Sedang diproses instansi",
-    "WAITING_FOR_REPORTER": "Menunggu tanggapan pelapor",
-    "FOLLOWED_UP": "Sudah ditindaklanjuti",
-    "RESOLVED": "Selesai",
-    "CLOSED": "Ditutup",
-    "WITHDRAWN": "Dicabut oleh pelapor",
-}
-EVENT_LABELS = {
-    "ComplaintSubmitted": "Laporan diterima",
-    "ComplaintVerified": "Laporan diverifikasi",
-    "ComplaintRejected": "Laporan ditolak",
-    "ComplaintPostponed": "Verifikasi ditunda",
-    "ComplaintDispositioned": "Didisposisikan ke instansi",
-    "ComplaintForwarded": "Dialihkan: bukan wewenang instansi",
-    "ComplaintAcknowledged": "Diterima oleh instansi",
-    "InformationRequested": "Instansi meminta informasi tambahan",
-    "InformationAdded": "Pelapor menambahkan informasi",
-    "FollowUpPosted": "Tindak lanjut instansi",
-    "ComplaintResolved": "Dinyatakan selesai",
-    "ComplaintClosed": "Laporan ditutup",
-    "ComplaintReopened": "Laporan dibuka kembali",
-    "ComplaintRated": "Penilaian pelapor",
-    "DeadlineWarning": "Batas waktu segera berakhir",
-    "DeadlineBreached": "Batas waktu terlampaui",
-    "ComplaintEscalated": "Dieskalasi",
-    "StageCompleted": "Tahap selesai",
-    "ComplaintWithdrawn": "Laporan dicabut",
-    "PersonalDataErased": "Data pribadi pelapor dihapus",
-    "DeadlineSet": "Batas waktu ditetapkan",
-}
 _ZONE_NAMES = {WIB: "WIB", WITA: "WITA", WIT: "WIT"}
 
 

@@ -12,7 +12,12 @@ from typing import Callable, Iterable, Sequence
 import psycopg2.extensions
 
 from projections import pgcopy
-from projections.model import STAGE_COLUMNS, STATUS_COLUMNS, TIMELINE_COLUMNS, TIMESTAMP_COLUMNS
+from projections.model import (
+    STAGE_COLUMNS,
+    STATUS_COLUMNS,
+    TIMELINE_COLUMNS,
+    TIMESTAMP_COLUMNS,
+)
 from projections.schema import checked
 
 # Values that are Avro enum symbols or the fold's own constants: never anything COPY must escape.

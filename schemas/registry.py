@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fastavro.schema import load_schema, expand_schema
+from fastavro.schema import expand_schema, load_schema
 
 SCHEMA_DIR = Path(__file__).resolve().parent
 

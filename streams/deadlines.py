@@ -1,11 +1,11 @@
 """The deadline processor: the stage clocks of every open complaint, kept from the event log in PostgreSQL; the
-``DeadlineSet``, warnings, breaches, escalations and ``StageCompleted`` that :mod:`streams.deadline_tracker` decides
+``DeadlineSet``, warnings, breaches, escalations and ``StageCompleted`` that :mod:`aduan.domain.deadline_tracker` decides
 go back onto the log, the system ``Close`` for an unanswered follow-up onto ``<p>.commands``.
 
 Two parts share one faust worker (``aduan run deadlines``):
 
 * :class:`DeadlineTracking` consumes the log in batches, each in one transaction with its consumed offsets
-  (``streams.batch_rule.TransactionalBatches``): it loads the batch's complaints and clocks ``FOR UPDATE``, applies
+  (``aduan.processing.batch_rule.TransactionalBatches``): it loads the batch's complaints and clocks ``FOR UPDATE``, applies
   the events it has not applied before (``deadline_applied_events``, by event id, so a republished event moves
   nothing), publishes the ``DeadlineSet`` and ``StageCompleted`` events of the clocks it changed and waits for the
   acknowledgements, saves clocks and offsets.
@@ -16,7 +16,7 @@ Two parts share one faust worker (``aduan run deadlines``):
   fire the same clock. It only fires clocks of the log partitions this worker is assigned and has applied up to
   the fetch high-water mark, so an answer still unread after a restart never turns into a false breach.
 
-Time comes from :func:`aduan.clock.clock_from_env`: ``ADUAN_CLOCK_FILE`` drives it in tests and demos.
+Time comes from :func:`aduan.kernel.clock.clock_from_env`: ``ADUAN_CLOCK_FILE`` drives it in tests and demos.
 """
 
 from __future__ import annotations
@@ -36,25 +36,7 @@ import faust
 import psycopg2.extensions
 import psycopg2.extras
 
-from aduan import db, kafka
-from aduan.clock import Clock, clock_from_env
-from aduan.config import Settings
-from aduan.deadletter import dead_letter
-from aduan.domain.deadlines import Alarm, Stage, StageClock, StagePolicy
-from aduan.metrics import (
-    BATCH_FAILURES,
-    DEADLINE_BREACHES,
-    DEADLINE_CLOSES_REQUESTED,
-    DEADLINE_TIMERS_OPEN,
-    DEADLINE_WARNINGS,
-    ESCALATIONS,
-    MESSAGES_PRODUCED,
-)
-from aduan.stream_message import Message
-from aduan.topics import Topics
-from schemas import DecodeError, codec
-from streams.app import batch_agent, create_app, run_worker
-from streams.deadline_tracker import (
+from aduan.domain.deadline_tracker import (
     ESCALATION,
     LOG,
     SYSTEM,
@@ -65,7 +47,25 @@ from streams.deadline_tracker import (
     Firing,
     Output,
 )
-from streams.batch_rule import TransactionalBatches
+from aduan.domain.deadlines import Alarm, Stage, StageClock, StagePolicy
+from aduan.kernel import db, kafka_clients
+from aduan.kernel.clock import Clock, clock_from_env
+from aduan.kernel.config import Settings
+from aduan.kernel.metrics import (
+    BATCH_FAILURES,
+    DEADLINE_BREACHES,
+    DEADLINE_CLOSES_REQUESTED,
+    DEADLINE_TIMERS_OPEN,
+    DEADLINE_WARNINGS,
+    ESCALATIONS,
+    MESSAGES_PRODUCED,
+)
+from aduan.kernel.stream_message import Message
+from aduan.kernel.topics import Topics
+from aduan.processing.app import batch_agent, create_app, run_worker
+from aduan.processing.batch_rule import TransactionalBatches
+from aduan.processing.dead_letter import dead_letter
+from schemas import DecodeError, codec
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +177,7 @@ def _utc(moment: datetime | None) -> datetime | None:
 class _Sender:
     """Publishes outputs to their topics, keyed by complaint id."""
 
-    def __init__(self, settings: Settings, publisher: kafka.Publisher) -> None:
+    def __init__(self, settings: Settings, publisher: kafka_clients.Publisher) -> None:
         self.topics = Topics(settings.topic_prefix)
         self.publisher = publisher
 
@@ -193,7 +193,7 @@ class DeadlineTracking(TransactionalBatches):
 
     consumer = PROCESSOR
 
-    def __init__(self, settings: Settings, publisher: kafka.Publisher,
+    def __init__(self, settings: Settings, publisher: kafka_clients.Publisher,
                  tracker: DeadlineTracker | None = None) -> None:
         super().__init__(settings)
         self.publisher = publisher
@@ -265,7 +265,7 @@ class DeadlineTracking(TransactionalBatches):
 class DeadlineTimers:
     """Fires the due alarms of stage clocks, in batches, exactly once (see the module doc)."""
 
-    def __init__(self, settings: Settings, publisher: kafka.Publisher, clock: Clock,
+    def __init__(self, settings: Settings, publisher: kafka_clients.Publisher, clock: Clock,
                  tracker: DeadlineTracker | None = None, batch_size: int = TIMER_BATCH) -> None:
         self.settings = settings
         self.publisher = publisher
@@ -336,7 +336,7 @@ class DeadlineTimers:
 def caught_up_partitions(cur: psycopg2.extensions.cursor, topic: str, highwaters: Mapping[int, int]) -> list[int]:
     """The partitions whose events the log consumer has applied exactly up to the given high-water marks.
 
-    Applied beyond the mark means the log is not the one the offsets belong to (:mod:`aduan.log_guard`): its clocks
+    Applied beyond the mark means the log is not the one the offsets belong to (:mod:`aduan.kernel.log_guard`): its clocks
     cannot be trusted, so that partition fires nothing either."""
     cur.execute("SELECT partition, next_offset FROM consumer_offsets WHERE consumer = %s AND topic = %s",
                 (PROCESSOR, topic))
@@ -373,9 +373,9 @@ def run(settings: Settings, *, clock: Clock | None = None, tick: float = TICK_SE
     app = create_app(PROCESSOR, settings)
     tracker = DeadlineTracker.load()
     log_topic = Topics(settings.topic_prefix).complaint_events
-    # a producer each: a publisher replaces its producer after a failure (aduan.kafka.renewed)
-    tracking = DeadlineTracking(settings, kafka.Publisher(kafka.producer(settings)), tracker)
-    timers = DeadlineTimers(settings, kafka.Publisher(kafka.producer(settings)), clock or clock_from_env(), tracker)
+    # a producer each: a publisher replaces its producer after a failure (aduan.kernel.kafka_clients.renewed)
+    tracking = DeadlineTracking(settings, kafka_clients.Publisher(kafka_clients.producer(settings)), tracker)
+    timers = DeadlineTimers(settings, kafka_clients.Publisher(kafka_clients.producer(settings)), clock or clock_from_env(), tracker)
     batch_agent(app, PROCESSOR, [log_topic], tracking.handle)
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{PROCESSOR}-timers")
 

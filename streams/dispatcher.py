@@ -1,7 +1,7 @@
 """The dispatcher: complaint events from the log become items in agency inbox topics ``<p>.agency.<code>.inbox``.
 
-Which event reaches which inbox, and the privacy rules, are in :mod:`aduan.agency.inbox`. For each batch of the
-log, in one PostgreSQL transaction (``streams.batch_rule.TransactionalBatches``): lock this processor's offset rows
+Which event reaches which inbox, and the privacy rules, are in :mod:`aduan.domain.inbox`. For each batch of the
+log, in one PostgreSQL transaction (``aduan.processing.batch_rule.TransactionalBatches``): lock this processor's offset rows
 and skip what was handled; load the batch's dossiers (``dispatch_dossiers``, locked); fold every event into its
 dossier; publish the inbox items (key: complaint id) and wait for the acknowledgements; save the dossiers and
 the next offsets; commit. A crash before the commit republishes items with the same event ids, which the agency
@@ -24,19 +24,19 @@ from typing import Any
 import psycopg2.extensions
 import psycopg2.extras
 
-from aduan import kafka, topics
-from aduan.agency.inbox import INBOX_ITEM, Delivery, Dossier, inbox_items
-from aduan.config import Settings
-from aduan.deadletter import dead_letter
 from aduan.domain.calendar import WorkingCalendar
 from aduan.domain.deadlines import DeadlinePolicies, Stage, StageClock
 from aduan.domain.directory import Directory
-from aduan.metrics import INBOX_ITEMS, MESSAGES_PRODUCED
-from aduan.stream_message import Message
-from aduan.topics import Topics
+from aduan.domain.inbox import INBOX_ITEM, Delivery, Dossier, inbox_items
+from aduan.kernel import kafka_clients, topics
+from aduan.kernel.config import Settings
+from aduan.kernel.metrics import INBOX_ITEMS, MESSAGES_PRODUCED
+from aduan.kernel.stream_message import Message
+from aduan.kernel.topics import Topics
+from aduan.processing.app import batch_agent, create_app, run_worker
+from aduan.processing.batch_rule import TransactionalBatches
+from aduan.processing.dead_letter import dead_letter
 from schemas import DecodeError, codec
-from streams.app import batch_agent, create_app, run_worker
-from streams.batch_rule import TransactionalBatches
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ class Dispatcher(TransactionalBatches):
 
     consumer = PROCESSOR
 
-    def __init__(self, settings: Settings, publisher: kafka.Publisher, follow_up_due: FollowUpDeadlines,
+    def __init__(self, settings: Settings, publisher: kafka_clients.Publisher, follow_up_due: FollowUpDeadlines,
                  inboxes: set[str] | None = None) -> None:
         super().__init__(settings)
         self.topics = Topics(settings.topic_prefix)
@@ -153,7 +153,7 @@ def run(settings: Settings) -> None:
     names = Topics(settings.topic_prefix)
     inboxes = names.inboxes(agency.code for agency in Directory.load().agencies())
     topics.ensure(settings, names.shared(settings) + inboxes)  # one admin round trip, not one per agency
-    dispatcher = Dispatcher(settings, kafka.Publisher(kafka.producer(settings)),
+    dispatcher = Dispatcher(settings, kafka_clients.Publisher(kafka_clients.producer(settings)),
                             FollowUpDeadlines(DeadlinePolicies.load(), WorkingCalendar.load()),
                             {inbox.name for inbox in inboxes})
     batch_agent(app, PROCESSOR, [names.complaint_events], dispatcher.handle)

@@ -13,7 +13,7 @@ republishes the same event ids, which consumers drop.
 On a tracking id collision the complaint keeps its complaint id and gets the next candidate tracking id; the
 reporter is told the one that holds in an ACCEPTED notification (even on channels that answered at the door),
 and the id the door answered with stays unused. With 2.2 million complaints on record, a new report collides
-with probability 2e-9 (50-bit ids, see ``channels.tracking``).
+with probability 2e-9 (50-bit ids, see ``aduan.domain.tracking``).
 """
 
 from __future__ import annotations
@@ -26,15 +26,9 @@ from typing import Any, Callable
 import psycopg2.extensions
 import psycopg2.extras
 
-from aduan import kafka
-from aduan.config import Settings
-from aduan.deadletter import dead_letter
 from aduan.domain.events import Event, event_id, new_header
-from aduan.metrics import INTAKE_REPORTS, MESSAGES_PRODUCED, TRACKING_ID_COLLISIONS
-from aduan.privacy import Sealer, protect
-from aduan.stream_message import Message
-from aduan.topics import Topics
-from channels.notifications import (
+from aduan.domain.intake import INTAKE_REPORT, Problem, Rules
+from aduan.domain.replies import (
     ACCEPTED,
     ANSWERED_AT_THE_DOOR,
     REJECTED_INPUT,
@@ -43,11 +37,21 @@ from channels.notifications import (
     notification,
     rejected_text,
 )
-from channels.report import INTAKE_REPORT, Problem, Rules
-from channels.tracking import TrackingIds, complaint_id, delivery_key
+from aduan.domain.tracking import TrackingIds, complaint_id, delivery_key
+from aduan.kernel import kafka_clients
+from aduan.kernel.config import Settings
+from aduan.kernel.metrics import (
+    INTAKE_REPORTS,
+    MESSAGES_PRODUCED,
+    TRACKING_ID_COLLISIONS,
+)
+from aduan.kernel.privacy import Sealer, protect, tracking_ids
+from aduan.kernel.stream_message import Message
+from aduan.kernel.topics import Topics
+from aduan.processing.app import batch_agent, create_app, run_worker
+from aduan.processing.batch_rule import TransactionalBatches
+from aduan.processing.dead_letter import dead_letter
 from schemas import DecodeError, codec
-from streams.app import batch_agent, create_app, run_worker
-from streams.batch_rule import TransactionalBatches
 
 log = logging.getLogger(__name__)
 
@@ -130,14 +134,14 @@ class IntakeProcessor(TransactionalBatches):
 
     consumer = PROCESSOR
 
-    def __init__(self, settings: Settings, publisher: kafka.Publisher, *, rules: Rules | None = None,
+    def __init__(self, settings: Settings, publisher: kafka_clients.Publisher, *, rules: Rules | None = None,
                  ids: TrackingIds | None = None, sealer: Sealer | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
         super().__init__(settings)
         self.topics = Topics(settings.topic_prefix)
         self.publisher = publisher
         self.rules = rules or Rules()
-        self.ids = ids or TrackingIds.from_settings(settings)
+        self.ids = ids or tracking_ids(settings)
         self.sealer = sealer or Sealer.from_settings(settings)
         self.clock = clock
 
@@ -230,6 +234,6 @@ def _first_deliveries(cur: psycopg2.extensions.cursor, checked: list[Valid | Ref
 def run(settings: Settings) -> None:
     """The ``intake`` process: consume the intake topic until SIGTERM; /metrics on ``settings.metrics_port``."""
     app = create_app(PROCESSOR, settings)
-    processor = IntakeProcessor(settings, kafka.Publisher(kafka.producer(settings)))
+    processor = IntakeProcessor(settings, kafka_clients.Publisher(kafka_clients.producer(settings)))
     batch_agent(app, PROCESSOR, [Topics(settings.topic_prefix).intake], processor.handle)
     run_worker(app)

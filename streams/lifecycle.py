@@ -2,7 +2,7 @@
 actions. It is the only writer of the lifecycle's events to the log.
 
 It consumes three co-partitioned topics, all keyed by complaint id: the complaint log, ``<p>.commands`` (admins,
-reporters, the system's ``Close``) and ``<p>.agency-actions`` (signed, see :mod:`aduan.agency.signing`). faust
+reporters, the system's ``Close``) and ``<p>.agency-actions`` (signed, see :mod:`aduan.kernel.signing`). faust
 assigns the same partition number of the three to one worker, so one worker owns a complaint at a time.
 
 **A batch, in one PostgreSQL transaction:** lock the offset rows of the batch's partition numbers *on all three
@@ -49,12 +49,7 @@ from typing import Any
 import psycopg2.extensions
 import psycopg2.extras
 
-from aduan import kafka, topics
-from aduan.agency.signing import SIGNED_ACTION, AgencyKeys, is_authentic
-from aduan.clock import Clock, clock_from_env
-from aduan.command_wire import COMMAND_TYPES, command_from_record
-from aduan.config import Settings
-from aduan.deadletter import dead_letter
+from aduan.domain.command_records import COMMAND_TYPES, command_from_record
 from aduan.domain.commands import ActorKind, Command
 from aduan.domain.directory import Directory
 from aduan.domain.events import Event
@@ -69,14 +64,26 @@ from aduan.domain.lifecycle import (
     evolve,
 )
 from aduan.domain.routing import Disposition, reroute, route
-from aduan.lifecycle_config import load_config
-from aduan.lifecycle_store import ACCEPTED, Outcome, accepted_commands, load_states, save_outcomes, save_states
-from aduan.metrics import AUTO_VERIFIED, LIFECYCLE_COMMANDS, MESSAGES_PRODUCED
-from aduan.stream_message import Message
-from aduan.topics import Topics
+from aduan.kernel import kafka_clients, topics
+from aduan.kernel.clock import Clock, clock_from_env
+from aduan.kernel.config import Settings
+from aduan.kernel.metrics import AUTO_VERIFIED, LIFECYCLE_COMMANDS, MESSAGES_PRODUCED
+from aduan.kernel.signing import SIGNED_ACTION, AgencyKeys, is_authentic
+from aduan.kernel.stream_message import Message
+from aduan.kernel.topics import Topics
+from aduan.processing.app import batch_agent, create_app, run_worker
+from aduan.processing.batch_rule import TransactionalBatches, lock_offsets, unhandled
+from aduan.processing.dead_letter import dead_letter
 from schemas import DecodeError, codec
-from streams.app import batch_agent, create_app, run_worker
-from streams.batch_rule import TransactionalBatches, lock_offsets, unhandled
+from streams.lifecycle_config import load_config
+from streams.lifecycle_store import (
+    ACCEPTED,
+    Outcome,
+    accepted_commands,
+    load_states,
+    save_outcomes,
+    save_states,
+)
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +174,7 @@ def _command(message: Message, name: str, record: dict[str, Any], names: Topics)
     if command.actor.kind is ActorKind.AGENCY_OFFICER:
         return Unacceptable(message, "forbidden_actor",
                             f"an agency officer's {name} must be signed with the agency's key and sent to "
-                            f"{names.agency_actions} (use `aduan agency act` or aduan.agency.client.ActionSender)")
+                            f"{names.agency_actions} (use `aduan agency act` or aduan.clients.agency.ActionSender)")
     return _keyed(message, command)
 
 
@@ -227,7 +234,7 @@ class LifecycleProcessor(TransactionalBatches):
 
     consumer = PROCESSOR
 
-    def __init__(self, settings: Settings, publisher: kafka.Publisher, *, route: Route, config: LifecycleConfig,
+    def __init__(self, settings: Settings, publisher: kafka_clients.Publisher, *, route: Route, config: LifecycleConfig,
                  keys: AgencyKeys, clock: Clock) -> None:
         super().__init__(settings)
         self.topics = Topics(settings.topic_prefix)
@@ -241,7 +248,7 @@ class LifecycleProcessor(TransactionalBatches):
     @classmethod
     def from_settings(cls, settings: Settings) -> "LifecycleProcessor":
         """The processor with the packaged directory, the configured lifecycle settings, keys and clock."""
-        return cls(settings, kafka.Publisher(kafka.producer(settings)), route=DirectoryRoute(Directory.load()),
+        return cls(settings, kafka_clients.Publisher(kafka_clients.producer(settings)), route=DirectoryRoute(Directory.load()),
                    config=load_config(), keys=AgencyKeys.from_settings(settings), clock=clock_from_env())
 
     def fresh(self, cur: psycopg2.extensions.cursor, batch: list[Message]) -> list[Message]:

@@ -15,14 +15,13 @@ from typing import Iterator
 
 import pytest
 
-from aduan import topics
-from aduan.config import Settings
-from aduan.embedded.broker import EmbeddedBroker
-from aduan.embedded.postgres import EmbeddedPostgres
-from aduan.embedded.process import free_port
+from aduan.kernel import topics
+from aduan.kernel.config import Settings
+from aduan.runtime.embedded.broker import EmbeddedBroker
+from aduan.runtime.embedded.postgres import EmbeddedPostgres
+from aduan.runtime.embedded.process import free_port
 from tests.support import Process
 from tests.support.deployment import new_deployment
-
 
 REAL_SERVERS = {"kafka_bootstrap", "postgres_url"}
 

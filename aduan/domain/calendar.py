@@ -32,10 +32,10 @@ Usage::
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any

@@ -54,7 +54,13 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from aduan.domain.categories import UNCATEGORISED, Category, HandlerLevel, Taxonomy, category_lineage
+from aduan.domain.categories import (
+    UNCATEGORISED,
+    Category,
+    HandlerLevel,
+    Taxonomy,
+    category_lineage,
+)
 from aduan.domain.regions import Region, RegionLevel
 
 if TYPE_CHECKING:

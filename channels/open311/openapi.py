@@ -7,7 +7,14 @@ from typing import Any
 
 from channels.open311.keys import KEY_MIN
 from channels.open311.reading import PAGE_SIZE, PAGE_SIZE_MAX
-from channels.open311.routes import DISCOVERY, REQUEST, REQUESTS, SERVICE, SERVICES, TOKEN
+from channels.open311.routes import (
+    DISCOVERY,
+    REQUEST,
+    REQUESTS,
+    SERVICE,
+    SERVICES,
+    TOKEN,
+)
 from channels.open311.services import ATTRIBUTES
 
 _TEXT = {"type": "string"}

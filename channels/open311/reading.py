@@ -27,12 +27,11 @@ from typing import Any, Callable, Mapping, TypeVar
 import psycopg2.extensions
 import psycopg2.extras
 
-from aduan.config import Settings
 from aduan.domain.calendar import PROVINCE_TIMEZONES, WIB
+from aduan.domain.labels import STATUS_LABELS
+from aduan.kernel.config import Settings
+from aduan.kernel.read_models import SCHEMA, ReadModels
 from channels.open311.formats import Open311Error
-from projections.read_api import ReadModels
-from projections.schema import SCHEMA
-from projections.status import STATUS_LABELS
 
 T = TypeVar("T")
 CLOSED = ("CLOSED", "REJECTED", "WITHDRAWN")
@@ -161,7 +160,7 @@ class RequestReader:
         self._opening = asyncio.Lock()
 
     async def run(self, query: Callable[[psycopg2.extensions.connection], T]) -> T:
-        """``query(conn)`` on a pooled connection (see :class:`projections.read_api.ReadModels`)."""
+        """``query(conn)`` on a pooled connection (see :class:`aduan.kernel.read_models.ReadModels`)."""
         async with self._opening:
             if self._models is None:
                 self._models = await asyncio.get_running_loop().run_in_executor(None, ReadModels, self.settings)

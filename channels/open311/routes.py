@@ -11,12 +11,17 @@ import psycopg2
 import psycopg2.extensions
 from aiohttp import web
 
+from aduan.domain.replies import accepted_text
 from channels.bodies import FORM, Refusal, read_body
 from channels.door import Door
-from channels.notifications import accepted_text
 from channels.open311.formats import Open311Error, format_of, render, render_error
 from channels.open311.keys import ApiKeys
-from channels.open311.reading import RequestReader, find_request, find_requests, parse_query
+from channels.open311.reading import (
+    RequestReader,
+    find_request,
+    find_requests,
+    parse_query,
+)
 from channels.open311.services import definition, services
 from channels.open311.submission import CHANNEL, read_request
 from channels.publishing import ReportPublisher, Unavailable

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from aduan.domain.categories import UNCATEGORISED, Category, Taxonomy
-from channels.report import TITLE_MAX, TITLE_MIN
+from aduan.domain.intake import TITLE_MAX, TITLE_MIN
 
 REPORT_TYPES = {"pengaduan": "COMPLAINT", "aspirasi": "ASPIRATION", "permintaan_informasi": "INFORMATION_REQUEST"}
 YES_NO = {"ya": True, "tidak": False}

@@ -19,12 +19,12 @@ import math
 from datetime import datetime
 from typing import Any, Mapping
 
+from aduan.domain.intake import title_from
 from channels.door import Door
 from channels.open311.formats import Open311Error
 from channels.open311.placing import region_of
 from channels.open311.services import REPORT_TYPES, YES_NO
 from channels.region_in_text import region_finder
-from channels.report import title_from
 
 CHANNEL = "OPEN311"
 # Report field -> the Open311 field a problem is about.

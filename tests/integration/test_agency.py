@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from aduan import kafka, topics
-from aduan.agency.client import InboxReader, SeenItems
-from aduan.agency.inbox import INBOX_ITEM, inbox_items
-from aduan.agency.signing import AgencyKeys
+from aduan.clients.agency import InboxReader, SeenItems
 from aduan.domain.events import Event
-from aduan.embedded.process import free_port
-from aduan.topics import Topics
+from aduan.domain.inbox import INBOX_ITEM, inbox_items
+from aduan.kernel import kafka_clients, topics
+from aduan.kernel.signing import AgencyKeys
+from aduan.kernel.topics import Topics
+from aduan.runtime.embedded.process import free_port
 from schemas import codec
 from tests.support import wait_for
 from tests.support.lifecycle import (
@@ -30,14 +30,14 @@ SEALED = b"\x01sealed:Wa Ode Rahmawati:+6281398765432"
 
 def raw_inbox(settings, agency: str) -> list[bytes]:
     """The bytes of every message in an agency's inbox topic, up to its end."""
-    consumer = kafka.consumer(settings, None, Topics(settings.topic_prefix).agency_inbox(agency))
+    consumer = kafka_clients.consumer(settings, None, Topics(settings.topic_prefix).agency_inbox(agency))
     values: list[bytes] = []
 
     def caught_up() -> bool:
         for records in consumer.poll(timeout_ms=200).values():
             values.extend(record.value for record in records)
         assigned = consumer.assignment()
-        behind = kafka.lag(consumer, assigned)
+        behind = kafka_clients.lag(consumer, assigned)
         return bool(assigned) and len(behind) == len(assigned) and not any(behind.values())
 
     wait_for(caught_up, 60, f"the end of {agency}'s inbox")
@@ -82,7 +82,7 @@ def inbox_item(agency: str, number: int) -> dict:
 def put(settings, agency: str, *items: dict) -> None:
     """Items in an agency's inbox, created as the dispatcher creates it (one partition)."""
     topics.ensure(settings, Topics(settings.topic_prefix).inboxes([agency]))
-    publisher = kafka.Publisher(kafka.producer(settings))
+    publisher = kafka_clients.Publisher(kafka_clients.producer(settings))
     for item in items:
         publisher.send(Topics(settings.topic_prefix).agency_inbox(agency), item["complaint_id"].encode(),
                        codec().encode(INBOX_ITEM, item))

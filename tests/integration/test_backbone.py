@@ -14,7 +14,7 @@ from fastavro import schemaless_reader
 from fastavro.schema import load_schema
 from kafka import KafkaConsumer, KafkaProducer
 
-from aduan import db, topics
+from aduan.kernel import db, topics
 from schemas import SCHEMA_DIR, codec
 from tests.samples import sample
 from tests.support import up_environment, wait_for

@@ -3,11 +3,22 @@ with the right fields, and the reporter's reply reaches the channel's outbox."""
 
 from __future__ import annotations
 
-from aduan.privacy import Sealer
+from aduan.kernel.privacy import Sealer
 from schemas import codec
 from tests.support import TopicReader, wait_for
-from tests.support.channels import (call, mail, outbox, read_to_end, run_to_end, start, start_http, submitted,
-                                    wait_until_consumed, web_report, write_mbox)
+from tests.support.channels import (
+    call,
+    mail,
+    outbox,
+    read_to_end,
+    run_to_end,
+    start,
+    start_http,
+    submitted,
+    wait_until_consumed,
+    web_report,
+    write_mbox,
+)
 
 
 def test_a_report_through_each_channel_becomes_exactly_one_complaint(settings, shared_topics, run_process, tmp_path):

@@ -9,17 +9,18 @@ from typing import Iterator
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings as hypothesis_settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from aduan import topics
-from aduan.config import Settings
-from aduan.embedded.process import port_open
-from aduan.privacy import Sealer
+from aduan.domain.tracking import TrackingIds
+from aduan.kernel import topics
+from aduan.kernel.config import Settings
+from aduan.kernel.privacy import Sealer
+from aduan.runtime.embedded.process import port_open
 from channels.door import Door
 from channels.http import Channels, build_app
 from channels.openapi import document
-from channels.tracking import TrackingIds
 from tests.support import Process, wait_for
 from tests.support.channels import call
 from tests.support.deployment import new_deployment

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from kafka import TopicPartition
 
-from aduan import db, kafka
-from aduan.clock import CLOCK_FILE_ENV, FileClock
 from aduan.domain.directory import Directory
 from aduan.domain.events import Event, event_id, new_header
-from aduan.topics import Topics
+from aduan.kernel import db, kafka_clients
+from aduan.kernel.clock import CLOCK_FILE_ENV, FileClock
+from aduan.kernel.topics import Topics
 from projections.rebuild import rebuild
 from schemas import codec
 from streams.deadlines import PROCESSOR
@@ -31,8 +31,8 @@ class Log:
     def __init__(self, settings) -> None:
         self.settings = settings
         self.topic = Topics(settings.topic_prefix).complaint_events
-        self.producer = kafka.producer(settings)
-        self.consumer = kafka.consumer(settings, None)
+        self.producer = kafka_clients.producer(settings)
+        self.consumer = kafka_clients.consumer(settings, None)
         self.consumer.assign([TopicPartition(self.topic, p) for p in range(settings.partitions)])
         self.consumer.seek_to_beginning()
         self.records: list[tuple[str, dict[str, Any]]] = []

@@ -13,22 +13,22 @@ from typing import Any
 from kafka import TopicPartition
 from prometheus_client import REGISTRY
 
-from aduan import db, kafka
-from aduan.clock import FileClock
+from aduan.domain.deadline_tracker import CLOSE_COMMAND
 from aduan.domain.events import Event
-from aduan.stream_message import Message
+from aduan.kernel import db, kafka_clients
+from aduan.kernel.clock import FileClock
+from aduan.kernel.stream_message import Message
 from schemas import codec
-from streams.deadline_tracker import CLOSE_COMMAND
 from streams.deadlines import PROCESSOR, DeadlineTimers, DeadlineTracking
 from tests.support import wait_for
 from tests.support.deadlines import Story, tracker, wita
 
 
-class CountingPublisher(kafka.Publisher):
+class CountingPublisher(kafka_clients.Publisher):
     """The real publisher, counting what it was asked to send."""
 
     def __init__(self, settings) -> None:
-        super().__init__(kafka.producer(settings))
+        super().__init__(kafka_clients.producer(settings))
         self.sent: list[str] = []
 
     def send(self, topic, key, value, headers=None) -> None:
@@ -38,7 +38,7 @@ class CountingPublisher(kafka.Publisher):
 
 def read_all(settings, topic: str, at_least: int = 0) -> list[Message]:
     """Every message of ``topic`` up to the fetch high-water marks (and at least ``at_least`` of them)."""
-    consumer = kafka.consumer(settings, None)
+    consumer = kafka_clients.consumer(settings, None)
     partitions = [TopicPartition(topic, p) for p in range(settings.partitions)]
     consumer.assign(partitions)
     consumer.seek_to_beginning()
@@ -47,7 +47,7 @@ def read_all(settings, topic: str, at_least: int = 0) -> list[Message]:
     def at_the_end() -> bool:
         for records in consumer.poll(timeout_ms=200, max_records=10000).values():
             messages.extend(Message(r.topic, r.partition, r.offset, r.key, r.value) for r in records)
-        behind = kafka.lag(consumer, partitions)
+        behind = kafka_clients.lag(consumer, partitions)
         return len(behind) == len(partitions) and not any(behind.values()) and len(messages) >= at_least
 
     try:
@@ -70,7 +70,7 @@ def highwaters(messages: list[Message], partitions: int) -> dict[int, int]:
 
 
 def write(settings, topic: str, events: list[tuple[str, dict[str, Any]]]) -> None:
-    producer = kafka.producer(settings)
+    producer = kafka_clients.producer(settings)
     for name, record in events:
         producer.send(topic, key=record["header"]["complaint_id"].encode(), value=codec().encode(name, record))
     producer.flush()

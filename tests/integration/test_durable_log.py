@@ -20,15 +20,14 @@ import psutil
 import psycopg2
 import pytest
 
-from aduan import kafka, topics
-from aduan.config import Settings
-from aduan.embedded.broker import EmbeddedBroker, S3Storage
-from aduan.embedded.objectstore import BUCKET, ObjectStore, free_base_port
-from aduan.embedded.process import free_port
-from aduan.topics import Topics, TopicSpec
-from channels.tracking import complaint_id
+from aduan.domain.tracking import complaint_id
+from aduan.kernel import kafka_clients, topics
+from aduan.kernel.config import Settings
+from aduan.kernel.topics import Topics, TopicSpec
+from aduan.runtime.embedded.broker import EmbeddedBroker, S3Storage
+from aduan.runtime.embedded.objectstore import BUCKET, ObjectStore, free_base_port
+from aduan.runtime.embedded.process import free_port
 from tests.support import TopicReader, Up, up_environment, wait_for
-
 
 AUTO_VERIFY = {"ADUAN_AUTO_VERIFY_CHANNELS": "WEB"}
 
@@ -298,7 +297,7 @@ def test_an_object_store_port_already_taken_is_one_clear_line_and_nothing_is_lef
 
 def test_every_record_the_broker_answers_with_an_offset_is_on_the_log_after_kill_9_restarts(home):
     """Producers on the embedded durable broker, each record sent again until it is acknowledged, while tansu is
-    killed with ``kill -9`` and started again four times: every record that :func:`aduan.kafka.acknowledged`
+    killed with ``kill -9`` and started again four times: every record that :func:`aduan.kernel.kafka_clients.acknowledged`
     accepted is on the log afterwards. (Around a restart tansu answers some sends with no error and offset -1, for
     records it does not always store: that is no acknowledgement.)"""
     store = ObjectStore(home / "broker", free_base_port()).start()
@@ -335,7 +334,7 @@ def test_every_record_the_broker_answers_with_an_offset_is_on_the_log_after_kill
 
 def _send_until_acknowledged(settings: Settings, topic: str, batch: int, acknowledged: list[str]) -> None:
     """Send 3,000 records in batches, each record again (on a new producer) until it is acknowledged."""
-    producer = kafka.producer(settings, request_timeout_ms=10000)
+    producer = kafka_clients.producer(settings, request_timeout_ms=10000)
     for first in range(0, 3000, batch):
         sent = [(value, producer.send(topic, value.encode(), value.encode()))
                 for value in (f"{topic}-{number:05d}" for number in range(first, first + batch))]
@@ -343,11 +342,11 @@ def _send_until_acknowledged(settings: Settings, topic: str, batch: int, acknowl
             give_up = time.monotonic() + 180
             while True:
                 try:
-                    kafka.acknowledged(future.get(timeout=15))
+                    kafka_clients.acknowledged(future.get(timeout=15))
                     break
                 except Exception:  # noqa: BLE001 - not acknowledged, whatever the reason: send it again
                     assert time.monotonic() < give_up, f"{value} was never acknowledged"
-                    producer = kafka.renewed(producer)
+                    producer = kafka_clients.renewed(producer)
                     future = producer.send(topic, value.encode(), value.encode())
             acknowledged.append(value)
     producer.close()

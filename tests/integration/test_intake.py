@@ -6,10 +6,10 @@ from __future__ import annotations
 import urllib.request
 from datetime import datetime, timezone
 
-from aduan import db, kafka
-from aduan.stream_message import Message
+from aduan.domain.tracking import TrackingIds
+from aduan.kernel import db, kafka_clients
+from aduan.kernel.stream_message import Message
 from channels.door import Door
-from channels.tracking import TrackingIds
 from schemas import codec
 from streams.intake import IntakeProcessor
 from tests.support import TopicReader, wait_for
@@ -98,7 +98,7 @@ def test_bad_requests_get_a_clear_answer_and_publish_nothing(settings, shared_to
 
 def test_bad_messages_on_the_intake_topic_are_dead_lettered_with_their_reason_and_the_rest_goes_on(
         settings, shared_topics, run_process, tmp_path):
-    publisher = kafka.Publisher(kafka.producer(settings))
+    publisher = kafka_clients.Publisher(kafka_clients.producer(settings))
     publisher.send(shared_topics.intake, b"garbage", b"\xff\xfe\x00 not avro at all")
     door = Door(settings)
     wrong = door.report(channel="WEB", message_id="bypassed-door", received_at=datetime.now(timezone.utc),
@@ -148,7 +148,7 @@ def test_a_tracking_id_collision_gives_the_next_candidate_and_tells_the_reporter
                            title="Jalan rusak", description="Jalan rusak di depan sekolah.", region_code="74.71",
                            reporter={"email": f"warga{n}@example.id"}) for n in range(3)]
     messages = [Message(shared_topics.intake, 0, n, *door.message(report)) for n, report in enumerate(reports)]
-    publisher = kafka.Publisher(kafka.producer(settings))
+    publisher = kafka_clients.Publisher(kafka_clients.producer(settings))
     processor = IntakeProcessor(settings, publisher, ids=ids)
     try:
         processor.handle(messages[:1])

@@ -9,7 +9,13 @@ import aiohttp
 
 from schemas import codec
 from tests.support import TopicReader
-from tests.support.channels import read_to_end, start, start_http, wait_until_consumed, web_report
+from tests.support.channels import (
+    read_to_end,
+    start,
+    start_http,
+    wait_until_consumed,
+    web_report,
+)
 
 REPORTS = 10_000
 CONCURRENCY = 64

@@ -11,21 +11,34 @@ from typing import Any
 
 import pytest
 
-from aduan import db, kafka
-from aduan.agency.client import ActionSender
-from aduan.agency.signing import SIGNED_ACTION, AgencyCredential, AgencyKeys, signed_action
-from aduan.command_wire import encode_command
-from aduan.commanding import CommandSender, await_outcome
-from aduan.config import Settings
-from aduan.domain.commands import Acknowledge, Actor, ActorKind, Rate, Resolve, Verify, Withdraw
+from aduan.clients.agency import ActionSender
+from aduan.clients.command_sender import CommandSender, await_outcome
+from aduan.domain.commands import (
+    Acknowledge,
+    Actor,
+    ActorKind,
+    Rate,
+    Resolve,
+    Verify,
+    Withdraw,
+)
 from aduan.domain.directory import Directory
 from aduan.domain.events import Event
 from aduan.domain.lifecycle import Status
-from aduan.embedded.process import free_port
-from aduan.lifecycle_config import load_config
-from aduan.topics import Topics
+from aduan.kernel import db, kafka_clients
+from aduan.kernel.config import Settings
+from aduan.kernel.signing import (
+    SIGNED_ACTION,
+    AgencyCredential,
+    AgencyKeys,
+    signed_action,
+)
+from aduan.kernel.topics import Topics
+from aduan.runtime.embedded.process import free_port
 from schemas import codec
+from schemas.command_wire import encode_command
 from streams.lifecycle import DirectoryRoute
+from streams.lifecycle_config import load_config
 from tests.support import wait_for
 from tests.support.lifecycle import (
     NOW,
@@ -39,7 +52,6 @@ from tests.support.lifecycle import (
     state_of,
     submitted,
 )
-
 
 # --- helpers ------------------------------------------------------------------------------------------------------
 
@@ -118,7 +130,7 @@ def test_refused_commands_are_dead_lettered_with_their_reason_and_change_nothing
     handler = ActionSender(settings, AgencyCredential("pemkab-74-04", keys.key("pemkab-74-04")))
     other = ActionSender(settings, AgencyCredential("pemkab-74-05", keys.key("pemkab-74-05")))
     commands = CommandSender(settings)
-    actions = kafka.Publisher(kafka.producer(settings))
+    actions = kafka_clients.Publisher(kafka_clients.producer(settings))
 
     handler.send(Resolve(command_id="resolve-too-early", actor=officer, resolution="done", **common))
     other.send(Acknowledge(command_id="not-yours", actor=intruder, **common))

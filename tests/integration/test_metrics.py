@@ -1,4 +1,4 @@
-"""Every process of aduan.processes.PROCESSES, started with ``aduan run NAME`` on the real broker and PostgreSQL,
+"""Every process of aduan.runtime.processes.PROCESSES, started with ``aduan run NAME`` on the real broker and PostgreSQL,
 serves /metrics that promtool accepts, and its counters move as a complaint flows through.
 
 The processes are taken from PROCESSES when the test runs, so a new process is checked as soon as it is listed.
@@ -14,10 +14,10 @@ import subprocess
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from aduan.config import Settings
-from aduan.embedded.process import free_port
-from aduan.processes import PROCESSES
-from aduan.topics import Topics
+from aduan.kernel.config import Settings
+from aduan.kernel.topics import Topics
+from aduan.runtime.embedded.process import free_port
+from aduan.runtime.processes import PROCESSES
 from portal.app import PORT_ENV as PORTAL_PORT_ENV
 from projections.read_api import PORT_ENV as READ_API_PORT_ENV
 from tests.support import Process, wait_for

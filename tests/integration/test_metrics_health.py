@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from aduan.embedded.process import free_port
+from aduan.runtime.embedded.process import free_port
 from tests.support import wait_for
 from tests.support.metrics import scrape
 

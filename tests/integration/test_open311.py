@@ -18,10 +18,10 @@ from xml.etree import ElementTree
 
 import pytest
 
-from aduan import db, topics
-from aduan.config import Settings
 from aduan.domain.directory import Directory
-from aduan.embedded.process import free_port, port_open
+from aduan.kernel import db, topics
+from aduan.kernel.config import Settings
+from aduan.runtime.embedded.process import free_port, port_open
 from tests.support import Process, wait_for
 from tests.support.deployment import new_deployment
 from tests.support.lifecycle import inbox

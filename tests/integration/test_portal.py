@@ -11,12 +11,20 @@ from datetime import datetime, timezone
 import html5lib
 import pytest
 
-from aduan.config import Settings
-from aduan.clock import CLOCK_FILE_ENV, FileClock
+from aduan.kernel.clock import CLOCK_FILE_ENV, FileClock
+from aduan.kernel.config import Settings
 from portal.wording import angka
 from tests.support import TopicReader
-from tests.support.portal import (ANONYMOUS_ID, ANONYMOUS_NAME, PUBLIC_ID, SECRET_ID, SECRET_TITLE, Visitor,
-                                  portal_history, start_portal)
+from tests.support.portal import (
+    ANONYMOUS_ID,
+    ANONYMOUS_NAME,
+    PUBLIC_ID,
+    SECRET_ID,
+    SECRET_TITLE,
+    Visitor,
+    portal_history,
+    start_portal,
+)
 from tests.support.projection import SULAWESI_TENGGARA, project_all, publish, query
 
 PAGES = ["/", "/lapor", "/lacak", f"/lacak/{PUBLIC_ID}", f"/lacak/{ANONYMOUS_ID}", "/statistik",

@@ -13,12 +13,19 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from aduan.commanding import find_complaint
-from aduan.config import Settings
-from aduan.embedded.process import free_port
+from aduan.clients.command_sender import find_complaint
+from aduan.kernel.config import Settings
+from aduan.runtime.embedded.process import free_port
 from tests.support import wait_for
-from tests.support.portal import (ANONYMOUS_ID, PUBLIC_ID, SECRET_ID, SECRET_TITLE, chromium_driver, portal_history,
-                                  start_portal)
+from tests.support.portal import (
+    ANONYMOUS_ID,
+    PUBLIC_ID,
+    SECRET_ID,
+    SECRET_TITLE,
+    chromium_driver,
+    portal_history,
+    start_portal,
+)
 from tests.support.projection import project_all, publish
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from aduan import db
-from aduan.config import Settings
-from aduan.stream_message import Message
-from aduan.topics import Topics
+from aduan.kernel import db
+from aduan.kernel.config import Settings
+from aduan.kernel.stream_message import Message
+from aduan.kernel.topics import Topics
 from projections.applier import BatchApplier
 from tests.support.history import History
 from tests.support.projection import query

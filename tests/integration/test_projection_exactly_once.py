@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import urllib.request
 
-from aduan import db, kafka
-from aduan.config import Settings
-from aduan.topics import Topics
+from aduan.kernel import db, kafka_clients
+from aduan.kernel.config import Settings
+from aduan.kernel.topics import Topics
 from projections.lag import log_heads
 from projections.model import STATUS_COLUMNS, TIMELINE_COLUMNS, ComplaintRow, Fold
 from projections.tables import status_select_list
 from tests.support import wait_for
 from tests.support.history import History
-from tests.support.projection import busy_history, caught_up, counts, query, stored_offsets
+from tests.support.projection import (
+    busy_history,
+    caught_up,
+    counts,
+    query,
+    stored_offsets,
+)
 
 
 def expected_rows(history: History) -> tuple[dict[str, tuple], set[tuple]]:
@@ -49,7 +55,7 @@ def batch_in_flight(settings: Settings) -> bool:
 
 def publish_with_positions(settings: Settings, history: History) -> list[tuple[int, int, str]]:
     """Publish; returns (partition, offset, event id) of every message."""
-    producer = kafka.producer(settings)
+    producer = kafka_clients.producer(settings)
     topic = Topics(settings.topic_prefix).complaint_events
     futures = [(producer.send(topic, key=key, value=value), record["header"]["event_id"])
                for (key, value), (_, record) in zip(history.messages(), history.events)]

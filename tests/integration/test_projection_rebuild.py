@@ -7,14 +7,20 @@ import threading
 
 import psycopg2
 
-from aduan import db
-from aduan.config import Settings
+from aduan.kernel import db
+from aduan.kernel.config import Settings
 from projections import rebuild as rebuild_module
 from projections.lag import log_heads
 from projections.rebuild import RETIRED, SHADOW, rebuild
 from tests.support import wait_for
 from tests.support.history import History
-from tests.support.projection import busy_history, caught_up, project_all, publish, query
+from tests.support.projection import (
+    busy_history,
+    caught_up,
+    project_all,
+    publish,
+    query,
+)
 
 SNAPSHOT = {
     "complaint_status": "complaint_id",

@@ -9,12 +9,19 @@ from collections import Counter
 import pytest
 
 from aduan.cli import main
-from aduan.config import Settings
+from aduan.kernel.config import Settings
 from projections.lag import projection_lag
 from tests.support import TopicReader
 from tests.support.history import History
-from tests.support.projection import (SULAWESI_TENGGARA, VERIFICATION_DUE, counts, project_all, publish, query,
-                                      scripted_history)
+from tests.support.projection import (
+    SULAWESI_TENGGARA,
+    VERIFICATION_DUE,
+    counts,
+    project_all,
+    publish,
+    query,
+    scripted_history,
+)
 
 
 def cli(settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture,

@@ -16,7 +16,7 @@ from typing import Any, Iterator
 import pytest
 import yaml
 
-from aduan.embedded.process import free_port, stop
+from aduan.runtime.embedded.process import free_port, stop
 from tests.support import wait_for
 from tests.support.channels import call, start_http, web_report
 

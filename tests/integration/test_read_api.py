@@ -8,8 +8,8 @@ import urllib.request
 
 import pytest
 
-from aduan.config import Settings
-from aduan.embedded.process import free_port
+from aduan.kernel.config import Settings
+from aduan.runtime.embedded.process import free_port
 from tests.support import wait_for
 from tests.support.history import History
 from tests.support.projection import project_all, publish

@@ -7,15 +7,15 @@ from collections import defaultdict
 from datetime import datetime, timezone
 from typing import Any
 
-from aduan.agency.client import ActionSender
-from aduan.agency.signing import AgencyCredential, AgencyKeys
-from aduan.commanding import await_outcome
+from aduan.clients.agency import ActionSender
+from aduan.clients.command_sender import await_outcome
 from aduan.domain.commands import Acknowledge, Forward, ForwardReason
 from aduan.domain.directory import Directory
 from aduan.domain.events import Event
-from aduan.embedded.process import free_port
-from aduan.lifecycle_store import Outcome
+from aduan.kernel.signing import AgencyCredential, AgencyKeys
+from aduan.runtime.embedded.process import free_port
 from streams.lifecycle import DirectoryRoute
+from streams.lifecycle_store import Outcome
 from tests.support import wait_for
 from tests.support.lifecycle import (
     dispatched_agencies,

@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 from typing import Callable, TypeVar
 
-from aduan import kafka
-from aduan.config import Settings
-from aduan.embedded.process import stop
+from aduan.kernel import kafka_clients
+from aduan.kernel.config import Settings
+from aduan.runtime.embedded.process import stop
 from schemas import codec
 
 T = TypeVar("T")
@@ -44,7 +44,7 @@ class TopicReader:
 
     def __init__(self, settings: Settings, topic: str) -> None:
         self.topic = topic
-        self._consumer = kafka.consumer(settings, None, topic, consumer_timeout_ms=200)
+        self._consumer = kafka_clients.consumer(settings, None, topic, consumer_timeout_ms=200)
         self.messages: list = []
 
     def poll(self) -> list:
@@ -109,8 +109,8 @@ class Process:
 
 def up_environment(home: Path, **extra: str) -> dict[str, str]:
     """The environment of an ``aduan up`` of the tests: its own home and free ports, nothing else of ``ADUAN_*``."""
-    from aduan.embedded.objectstore import free_base_port
-    from aduan.embedded.process import free_port
+    from aduan.runtime.embedded.objectstore import free_base_port
+    from aduan.runtime.embedded.process import free_port
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("ADUAN_")}
     env.update(ADUAN_HOME=str(home), ADUAN_EMBEDDED_BROKER_PORT=str(free_port()),
@@ -141,7 +141,7 @@ class Up:
         wait_for(lambda: "ready: press Ctrl-C" in self.output() or self.proc.poll() is not None, timeout,
                  "aduan up to say ready")
         assert self.proc.poll() is None, self.output()
-        from aduan.embedded.process import port_open
+        from aduan.runtime.embedded.process import port_open
 
         wait_for(lambda: port_open(int(self.env["ADUAN_HTTP_PORT"])), 120, "the web/app API to listen")
         return self

@@ -10,9 +10,9 @@ import urllib.request
 from email.message import EmailMessage
 from pathlib import Path
 
-from aduan import db, kafka
-from aduan.config import Settings
-from aduan.embedded.process import free_port, port_open
+from aduan.kernel import db, kafka_clients
+from aduan.kernel.config import Settings
+from aduan.runtime.embedded.process import free_port, port_open
 from channels.senders import outbox_path
 from schemas import codec
 from tests.support import Process, TopicReader, wait_for
@@ -81,13 +81,13 @@ def wait_until_consumed(settings: Settings, consumer: str, topic: TopicReader, t
 
 def read_to_end(settings: Settings, topic: str) -> list:
     """Every message of ``topic`` up to its end (fetch high-water marks), read with a group-less consumer."""
-    consumer = kafka.consumer(settings, None, topic)
+    consumer = kafka_clients.consumer(settings, None, topic)
     messages: list = []
 
     def at_the_end() -> bool:
         for records in consumer.poll(timeout_ms=200, max_records=10000).values():
             messages.extend(records)
-        behind = kafka.lag(consumer)
+        behind = kafka_clients.lag(consumer)
         return bool(consumer.assignment()) and len(behind) == len(consumer.assignment()) and not any(behind.values())
 
     try:

@@ -8,8 +8,8 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from aduan.domain.deadline_tracker import DeadlineTracker
 from aduan.domain.events import Event, event_id, new_header
-from streams.deadline_tracker import DeadlineTracker
 
 WITA = ZoneInfo("Asia/Makassar")
 

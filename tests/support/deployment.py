@@ -8,9 +8,10 @@ from pathlib import Path
 
 import psycopg2
 
-from aduan import db
-from aduan.config import Settings
-from aduan.embedded.process import free_port
+from aduan.kernel import db
+from aduan.kernel.config import Settings
+from aduan.runtime.embedded.process import free_port
+
 
 def _database(postgres_url: str, name: str, template: str | None = None) -> str:
     conn = psycopg2.connect(postgres_url)

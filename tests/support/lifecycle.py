@@ -10,16 +10,16 @@ from typing import Any
 
 import pytest
 
-from aduan import db, kafka
-from aduan.agency.client import InboxReader
 from aduan.cli import main
-from aduan.config import Settings
+from aduan.clients.agency import InboxReader
 from aduan.domain.events import Event, event_id, new_header
 from aduan.domain.lifecycle import ComplaintState
-from aduan.embedded.process import free_port
-from aduan.lifecycle_store import find_state
-from aduan.topics import Topics
+from aduan.kernel import db, kafka_clients
+from aduan.kernel.config import Settings
+from aduan.kernel.topics import Topics
+from aduan.runtime.embedded.process import free_port
 from schemas import Decoded, codec
+from streams.lifecycle_store import find_state
 from tests.support import wait_for
 
 REPORTER = {"name": "La Ode Hamid", "email": "hamid@example.id", "phone": "+6285211112222", "social_handle": None}
@@ -47,7 +47,7 @@ def submitted(category: str | None, region_code: str, *, anonymous: bool = False
 
 def publish_submissions(settings: Settings, records: list[dict[str, Any]]) -> None:
     """Put ComplaintSubmitted events on the log, keyed by complaint id."""
-    publisher = kafka.Publisher(kafka.producer(settings))
+    publisher = kafka_clients.Publisher(kafka_clients.producer(settings))
     topic = Topics(settings.topic_prefix).complaint_events
     for record in records:
         publisher.send(topic, record["header"]["complaint_id"].encode(),
@@ -58,14 +58,14 @@ def publish_submissions(settings: Settings, records: list[dict[str, Any]]) -> No
 
 def read_to_end(settings: Settings, topic: str) -> list[Decoded]:
     """Every message of ``topic`` up to its high-water marks, decoded."""
-    consumer = kafka.consumer(settings, None, topic)
+    consumer = kafka_clients.consumer(settings, None, topic)
     messages: list[Decoded] = []
 
     def caught_up() -> bool:
         for records in consumer.poll(timeout_ms=200).values():
             messages.extend(codec().decode(record.value) for record in records)
         assigned = consumer.assignment()
-        behind = kafka.lag(consumer, assigned)
+        behind = kafka_clients.lag(consumer, assigned)
         return bool(assigned) and len(behind) == len(assigned) and not any(behind.values())
 
     try:

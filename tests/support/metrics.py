@@ -9,7 +9,8 @@ import urllib.request
 
 from prometheus_client.metrics import MetricWrapperBase
 
-from aduan.processes import PROCESSES
+from aduan.runtime.processes import PROCESSES
+
 
 def scrape(url: str) -> str | None:
     """The exposition at ``url``, or None while nothing answers there."""

@@ -14,8 +14,8 @@ from typing import Callable
 
 import pytest
 
-from aduan.config import Settings
-from aduan.embedded.process import free_port
+from aduan.kernel.config import Settings
+from aduan.runtime.embedded.process import free_port
 from tests.support import Process, wait_for
 from tests.support.history import History
 from tests.support.projection import scripted_history

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import psycopg2.extras
 
-from aduan import db, kafka
-from aduan.config import Settings
-from aduan.topics import Topics
+from aduan.kernel import db, kafka_clients
+from aduan.kernel.config import Settings
+from aduan.kernel.topics import Topics
 from projections.lag import log_heads
 from projections.projector import Projector
 from tests.support import wait_for
@@ -22,7 +22,7 @@ SULAWESI_TENGGARA = ["74.01", "74.02", "74.03", "74.04", "74.05", "74.06", "74.0
 
 def publish(settings: Settings, messages: list[tuple[bytes, bytes]]) -> None:
     """Send ``(key, value)`` messages to the complaint event log and wait for every acknowledgement."""
-    publisher = kafka.Publisher(kafka.producer(settings))
+    publisher = kafka_clients.Publisher(kafka_clients.producer(settings))
     topic = Topics(settings.topic_prefix).complaint_events
     for key, value in messages:
         publisher.send(topic, key, value)

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from aduan.config import Settings
-from aduan.privacy import Sealer
+from aduan.domain.tracking import TrackingIds
+from aduan.kernel.config import Settings
+from aduan.kernel.privacy import Sealer
 from channels.door import Door
-from channels.tracking import TrackingIds
 
 SEALING_KEY = "unit-test sealing key"
 

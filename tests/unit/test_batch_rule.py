@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from aduan.stream_message import Message
-from streams.batch_rule import OffsetGap, accept_holes, unhandled
+from aduan.kernel.stream_message import Message
+from aduan.processing.batch_rule import OffsetGap, accept_holes, unhandled
 
 
 def _batch(*offsets: tuple[int, int], topic: str = "log") -> list[Message]:

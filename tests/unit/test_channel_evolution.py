@@ -39,7 +39,7 @@ def test_first_version_bytes_still_decode_unchanged(name):
 
 
 def test_an_open311_reporter_is_answered_by_email_or_sms_and_one_without_a_contact_not_at_all():
-    from channels.notifications import reply_address
+    from aduan.domain.replies import reply_address
 
     assert reply_address("OPEN311", {"email": "a@b.id", "phone": "+6281234567890"}) == ("EMAIL", "a@b.id")
     assert reply_address("OPEN311", {"email": None, "phone": "+6281234567890"}) == ("SMS", "+6281234567890")
@@ -47,7 +47,7 @@ def test_an_open311_reporter_is_answered_by_email_or_sms_and_one_without_a_conta
 
 
 def test_open311_is_a_channel_the_lifecycle_can_verify_automatically():
-    from aduan.lifecycle_config import load_config
+    from streams.lifecycle_config import load_config
 
     config = load_config({"ADUAN_AUTO_VERIFY_CHANNELS": "OPEN311"})
     assert config.auto_verify_channels == frozenset({"OPEN311"})
@@ -56,8 +56,13 @@ def test_open311_is_a_channel_the_lifecycle_can_verify_automatically():
 def test_a_notification_to_an_anonymous_open311_reporter_is_encoded_and_routed_by_the_sealed_identity():
     from datetime import datetime, timezone
 
-    from aduan.privacy import Sealer
-    from channels.notifications import REJECTED_INPUT, REPORTER_NOTIFICATION, notification, reply_address
+    from aduan.domain.replies import (
+        REJECTED_INPUT,
+        REPORTER_NOTIFICATION,
+        notification,
+        reply_address,
+    )
+    from aduan.kernel.privacy import Sealer
 
     sealer = Sealer("unit-test sealing key")
     identity = {"name": "Siti", "email": "siti@example.id", "phone": None, "social_handle": None}

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from aduan.clock import FileClock, SystemClock, clock_from_env
+from aduan.kernel.clock import FileClock, SystemClock, clock_from_env
 
 
 def test_the_file_clock_stands_still_until_the_file_changes(tmp_path):

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from aduan.domain.deadline_tracker import COMMANDS, Complaint, Deadline, Output
 from aduan.domain.deadlines import Stage, StageClock
 from aduan.domain.events import Event, event_id
 from schemas import codec
-from streams.deadline_tracker import COMMANDS, Complaint, Deadline, Output
 from tests.support.deadlines import BUTON, DINKES, Story, end_of, tracker, wita
 
 

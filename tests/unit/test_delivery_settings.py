@@ -10,8 +10,8 @@ from kafka.partitioner import DefaultPartitioner
 from kafka.producer.future import RecordMetadata
 from kafka.structs import TopicPartition
 
-from aduan.config import Settings
-from aduan.kafka import KeyPartitioner, PublishError, acknowledged
+from aduan.kernel.config import Settings
+from aduan.kernel.kafka_clients import KeyPartitioner, PublishError, acknowledged
 
 
 def test_settings_survive_the_trip_to_a_child(monkeypatch: pytest.MonkeyPatch) -> None:

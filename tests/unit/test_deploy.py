@@ -14,9 +14,9 @@ import pytest
 import yaml
 
 from aduan.cli import parser
-from aduan.config import Settings
-from aduan.processes import PROCESSES
-from aduan.topics import Topics
+from aduan.kernel.config import Settings
+from aduan.kernel.topics import Topics
+from aduan.runtime.processes import PROCESSES
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -103,7 +103,7 @@ def test_every_aduan_run_names_a_process_and_every_command_parses():
     runs = set()
     for where, args in invocations():
         if args[:1] == ["run"]:
-            assert args[1] in PROCESS_NAMES, f"{where} runs {args[1]!r}: not in aduan.processes.PROCESSES"
+            assert args[1] in PROCESS_NAMES, f"{where} runs {args[1]!r}: not in aduan.runtime.processes.PROCESSES"
             runs.add(args[1])
         try:
             parser().parse_args(args)

@@ -10,16 +10,16 @@ from typing import Iterator
 import pytest
 from prometheus_client import CollectorRegistry, Gauge, start_http_server
 
-from aduan import health
 from aduan.cli import main
-from aduan.embedded.process import free_port
+from aduan.kernel import health
+from aduan.runtime.embedded.process import free_port
 
 NOW = 1_800_000_000.0
 LIMITS = health.Limits(max_commit_age=300, max_lag=1000)
 
 
 def registry(processor: str, lags: list[int], last_commit: float | None) -> CollectorRegistry:
-    """A registry holding one processor's progress metrics, as streams.app records them."""
+    """A registry holding one processor's progress metrics, as aduan.processing.app records them."""
     reg = CollectorRegistry()
     lag = Gauge(health.LAG_METRIC, "lag", ["processor", "topic", "partition"], registry=reg)
     for partition, behind in enumerate(lags):

@@ -1,8 +1,8 @@
 """The metrics that the alerts and the dashboard query exist in the code, every aduan metric passes
 ``promtool check metrics``, and every dashboard query is valid PromQL (promtool parts skip without promtool).
 
-"Every aduan metric" is what the modules of aduan.processes.PROCESSES define once imported, wherever they define
-it (aduan/metrics.py, projections/metrics.py, ...), so new processes are covered as soon as they are listed."""
+"Every aduan metric" is what the modules of aduan.runtime.processes.PROCESSES define once imported, wherever they define
+it (aduan/kernel/metrics.py, projections/metrics.py, ...), so new processes are covered as soon as they are listed."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ needs_promtool = pytest.mark.skipif(
 EXPOSE_ALL = """
 import sys
 from prometheus_client import Info, generate_latest
-from aduan.metrics import announce_process
+from aduan.kernel.metrics import announce_process
 from tests.support.metrics import aduan_metrics
 announce_process("x")
 for metric in aduan_metrics():

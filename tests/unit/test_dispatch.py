@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from aduan.agency.inbox import INBOX_ITEM, Dossier, inbox_items
 from aduan.domain.calendar import WorkingCalendar
 from aduan.domain.deadlines import DeadlinePolicies
 from aduan.domain.events import Event, event_id, new_header
+from aduan.domain.inbox import INBOX_ITEM, Dossier, inbox_items
 from schemas import codec
 from streams.dispatcher import FollowUpDeadlines
 

@@ -8,11 +8,11 @@ from email.message import EmailMessage
 
 import pytest
 
+from aduan.domain.intake import DESCRIPTION_MAX
+from aduan.domain.replies import SMS_HELP
 from channels.bulk import csv_reads
 from channels.mail import mail_reads, read_mail
-from channels.notifications import SMS_HELP
 from channels.region_in_text import region_finder
-from channels.report import DESCRIPTION_MAX
 from channels.sms import read_sms
 from channels.social import read_mention
 from channels.web import read_complaint

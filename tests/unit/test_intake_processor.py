@@ -7,17 +7,23 @@ from pathlib import Path
 
 import pytest
 
-from aduan.config import Settings
 from aduan.domain.events import Event, event_id
+from aduan.domain.intake import INTAKE_REPORT, Rules
 from aduan.domain.lifecycle import evolve
-from aduan.privacy import Sealer
-from aduan.stream_message import Message
+from aduan.domain.replies import (
+    ACCEPTED,
+    REJECTED_INPUT,
+    notification,
+    rejected_text,
+    reply_address,
+)
+from aduan.domain.tracking import TrackingIds, complaint_id
+from aduan.kernel.config import Settings
+from aduan.kernel.privacy import Sealer
+from aduan.kernel.stream_message import Message
+from aduan.processing.batch_rule import next_offsets
 from channels.door import Door
-from channels.notifications import ACCEPTED, REJECTED_INPUT, notification, rejected_text, reply_address
-from channels.report import INTAKE_REPORT, Rules
-from channels.tracking import TrackingIds, complaint_id
 from schemas import codec
-from streams.batch_rule import next_offsets
 from streams.intake import Refused, Valid, check, complaint_submitted
 from tests.samples import sample
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 import uuid
 
-from channels.tracking import ALPHABET, TrackingIds, complaint_id, delivery_key, normalise_tracking_id, reporter_ref
+from aduan.domain.tracking import (
+    ALPHABET,
+    TrackingIds,
+    complaint_id,
+    delivery_key,
+    normalise_tracking_id,
+    reporter_ref,
+)
 
 SHAPE = re.compile(rf"[{ALPHABET}]{{5}}-[{ALPHABET}]{{5}}")
 

@@ -5,10 +5,15 @@ from __future__ import annotations
 import pytest
 from prometheus_client import REGISTRY
 
-from aduan import health
-from aduan.log_guard import RECOVERY, OffsetsBeyondLog, clear_refusals, refuse_beyond_log
-from aduan.stream_message import Message
-from streams.batch_rule import unhandled
+from aduan.kernel import health
+from aduan.kernel.log_guard import (
+    RECOVERY,
+    OffsetsBeyondLog,
+    clear_refusals,
+    refuse_beyond_log,
+)
+from aduan.kernel.stream_message import Message
+from aduan.processing.batch_rule import unhandled
 
 NOW = 1_800_000_000.0
 

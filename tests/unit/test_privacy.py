@@ -7,8 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from aduan.config import Settings
-from aduan.privacy import SEALING_KEY_FILE, Sealer, UnsealError, protect, secret_file
+from aduan.kernel.config import Settings
+from aduan.kernel.privacy import (
+    SEALING_KEY_FILE,
+    Sealer,
+    UnsealError,
+    protect,
+    secret_file,
+)
 
 BUDI = {"name": "Budi Santoso", "email": "budi@example.id", "phone": "+6281234567890", "social_handle": None}
 

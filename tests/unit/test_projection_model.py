@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from aduan.domain.labels import EVENT_LABELS
 from aduan.domain.lifecycle import evolve
-from projections.model import REPORTER_COLUMNS, STATUS_COLUMNS, TIMELINE_COLUMNS, ComplaintRow, Fold
-from projections.status import EVENT_LABELS
+from projections.model import (
+    REPORTER_COLUMNS,
+    STATUS_COLUMNS,
+    TIMELINE_COLUMNS,
+    ComplaintRow,
+    Fold,
+)
 from tests.support.history import START, History, full_lifecycle
 
 

@@ -2,7 +2,13 @@
 
 import pytest
 
-from aduan.domain.regions import REGIONS_PATH, RegionLevel, Regions, UnknownRegion, load_regions
+from aduan.domain.regions import (
+    REGIONS_PATH,
+    RegionLevel,
+    Regions,
+    UnknownRegion,
+    load_regions,
+)
 
 SULTRA_REGENCIES = {
     "74.01": "Kabupaten Kolaka",

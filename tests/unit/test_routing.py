@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from aduan.domain.categories import HandlerLevel
 from aduan.domain.directory import DATA_DIR, Directory
-from aduan.domain.routing import SUGGESTED_RULE, TRIAGE_RULE, route, reroute
+from aduan.domain.routing import SUGGESTED_RULE, TRIAGE_RULE, reroute, route
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 

@@ -9,17 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from aduan.agency.signing import (
-    SECRET_FILE,
-    SIGNED_ACTION,
-    AgencyCredential,
-    AgencyKeys,
-    is_authentic,
-    master_secret,
-    signed_action,
+from aduan.domain.command_records import (
+    COMMAND_TYPES,
+    command_from_record,
+    command_record,
 )
-from aduan.command_wire import COMMAND_TYPES, command_from_record, command_record, encode_command
-from aduan.config import Settings
 from aduan.domain.commands import (
     Acknowledge,
     Actor,
@@ -29,8 +23,8 @@ from aduan.domain.commands import (
     CloseReason,
     Forward,
     ForwardReason,
-    Postpone,
     PostFollowUp,
+    Postpone,
     Rate,
     Reject,
     RejectionReason,
@@ -41,9 +35,20 @@ from aduan.domain.commands import (
     Verify,
     Withdraw,
 )
-from aduan.stream_message import Message
-from aduan.topics import Topics
+from aduan.kernel.config import Settings
+from aduan.kernel.signing import (
+    SECRET_FILE,
+    SIGNED_ACTION,
+    AgencyCredential,
+    AgencyKeys,
+    is_authentic,
+    master_secret,
+    signed_action,
+)
+from aduan.kernel.stream_message import Message
+from aduan.kernel.topics import Topics
 from schemas import codec
+from schemas.command_wire import encode_command
 from streams.lifecycle import Incoming, Unacceptable, read
 
 AT = datetime(2026, 3, 2, 1, 30, 15, 123000, tzinfo=timezone.utc)

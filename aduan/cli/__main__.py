@@ -1,0 +1,7 @@
+"""``python -m aduan.cli``."""
+
+import sys
+
+from aduan.cli import main
+
+sys.exit(main())

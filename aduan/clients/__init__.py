@@ -1,0 +1,1 @@
+"""Clients of the topics: the agency client (inbox and signed actions) and the command sender."""

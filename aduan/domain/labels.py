@@ -1,0 +1,37 @@
+"""What a citizen reads for each complaint status and each event, in Bahasa Indonesia."""
+
+STATUS_LABELS = {
+    "SUBMITTED": "Menunggu verifikasi",
+    "POSTPONED": "Verifikasi ditunda",
+    "REJECTED": "Ditolak",
+    "DISPOSITIONED": "Diteruskan ke instansi berwenang",
+    "IN_PROGRESS": "Sedang diproses instansi",
+    "WAITING_FOR_REPORTER": "Menunggu tanggapan pelapor",
+    "FOLLOWED_UP": "Sudah ditindaklanjuti",
+    "RESOLVED": "Selesai",
+    "CLOSED": "Ditutup",
+    "WITHDRAWN": "Dicabut oleh pelapor",
+}
+EVENT_LABELS = {
+    "ComplaintSubmitted": "Laporan diterima",
+    "ComplaintVerified": "Laporan diverifikasi",
+    "ComplaintRejected": "Laporan ditolak",
+    "ComplaintPostponed": "Verifikasi ditunda",
+    "ComplaintDispositioned": "Didisposisikan ke instansi",
+    "ComplaintForwarded": "Dialihkan: bukan wewenang instansi",
+    "ComplaintAcknowledged": "Diterima oleh instansi",
+    "InformationRequested": "Instansi meminta informasi tambahan",
+    "InformationAdded": "Pelapor menambahkan informasi",
+    "FollowUpPosted": "Tindak lanjut instansi",
+    "ComplaintResolved": "Dinyatakan selesai",
+    "ComplaintClosed": "Laporan ditutup",
+    "ComplaintReopened": "Laporan dibuka kembali",
+    "ComplaintRated": "Penilaian pelapor",
+    "DeadlineWarning": "Batas waktu segera berakhir",
+    "DeadlineBreached": "Batas waktu terlampaui",
+    "ComplaintEscalated": "Dieskalasi",
+    "StageCompleted": "Tahap selesai",
+    "ComplaintWithdrawn": "Laporan dicabut",
+    "PersonalDataErased": "Data pribadi pelapor dihapus",
+    "DeadlineSet": "Batas waktu ditetapkan",
+}

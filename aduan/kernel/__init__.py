@@ -1,0 +1,1 @@
+"""The infrastructure kernel: Kafka and PostgreSQL helpers, configuration, clock, metrics, crypto."""

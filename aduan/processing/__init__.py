@@ -1,0 +1,1 @@
+"""The processor runtime: the batch agent every stream processor runs on (faust-streaming)."""

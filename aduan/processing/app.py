@@ -1,0 +1,193 @@
+"""The faust app factory and the batch agent every processor is built on.
+
+Processors consume raw bytes in batches (``stream.take_events``) and hand each batch to a plain function that
+runs in a worker thread: it decodes with the project codec, does its PostgreSQL work in one transaction and
+publishes with an idempotent kafka-python producer (faust's own producer cannot be idempotent on the embedded
+broker). faust acknowledges a batch only after the function returned, so delivery is at-least-once and
+processors are idempotent by event id and by the offsets they record in PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
+
+import faust
+from faust.types import TP
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from aduan.kernel.config import Settings
+from aduan.kernel.health import faust_healthz
+from aduan.kernel.log_guard import OffsetsBeyondLog, clear_refusals
+from aduan.kernel.metrics import (
+    BATCH_FAILURES,
+    BATCH_SECONDS,
+    CONSUMER_LAG,
+    LAST_COMMIT,
+    MESSAGES_CONSUMED,
+    metrics_host,
+)
+from aduan.kernel.stream_message import Message
+from aduan.processing.batch_rule import OffsetGap, accept_holes
+from aduan.processing.transport import App
+
+log = logging.getLogger(__name__)
+
+BatchHandler = Callable[[list[Message]], None]
+
+
+def create_app(name: str, settings: Settings, *, web_port: int | None = None) -> App:
+    """A faust app for processor ``name``: raw bytes, short group timeouts, batches, /metrics on its web port."""
+    datadir = settings.home / "faust" / f"{settings.topic_prefix}-{name}"
+    datadir.mkdir(parents=True, exist_ok=True)
+    session_timeout = settings.session_timeout_ms / 1000
+    app = App(
+        f"{settings.topic_prefix}-{name}",
+        fetch_wait_ms=settings.fetch_wait,
+        batch_window=settings.batch_window_ms / 1000,
+        broker=f"kafka://{settings.bootstrap}",
+        store="memory://",
+        datadir=str(datadir),
+        key_serializer="raw",
+        value_serializer="raw",
+        topic_partitions=settings.partitions,
+        topic_allow_declare=False,
+        topic_disable_leader=True,
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=session_timeout,
+        broker_heartbeat_interval=max(0.5, session_timeout / 3),
+        broker_rebalance_timeout=max(10.0, session_timeout * 2),
+        broker_commit_interval=0.5,
+        broker_max_poll_records=10000,
+        stream_buffer_maxsize=32768,
+        web_enabled=True,
+        web_bind=metrics_host(),
+        web_port=web_port or settings.metrics_port,
+        web_transport="tcp://",
+    )
+
+    @app.page("/metrics")
+    async def metrics(web, request):  # noqa: ANN001 - faust view signature
+        return web.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST.split(";")[0])
+
+    app.page("/healthz")(faust_healthz())
+    return app
+
+
+def batch_agent(
+    app: App,
+    processor: str,
+    topics: list[str],
+    handler: BatchHandler,
+    *,
+    max_batch: int = 5000,
+    within: float | None = None,
+) -> None:
+    """Register an agent that feeds batches of ``topics`` to ``handler`` in a worker thread, in order.
+
+    A batch closes at ``max_batch`` events, or ``within`` seconds after the previous one was handed out when
+    anything arrived (default: ``Settings.batch_window_ms``).
+
+    A batch whose handler raises is retried with back-off until it succeeds: a failure there means the
+    database or the broker is unavailable, or the log is not the one the stored offsets belong to
+    (:class:`aduan.kernel.log_guard.OffsetsBeyondLog`), never a bad message (handlers dead-letter those themselves). A
+    batch that starts beyond the stored offsets (:class:`aduan.processing.batch_rule.OffsetGap`) is dropped and its partitions
+    are read again from the stored offsets, so that nothing the consumer skipped is lost.
+    """
+    channel = app.topic(*topics)
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=processor)
+
+    async def run(stream: faust.StreamT) -> None:
+        loop = asyncio.get_running_loop()
+        last_gap: OffsetGap | None = None
+        async for events in stream.take_events(max_batch, within or app.batch_window):
+            delay = 0.5
+            while True:  # faust acknowledges the whole batch when this loop ends, however it ends
+                started = time.perf_counter()
+                try:
+                    batch = _messages(app, events)
+                    await loop.run_in_executor(executor, handler, batch)
+                    clear_refusals()
+                    break
+                except OffsetGap as gap:
+                    if gap.same_as(last_gap):  # read again from the stored offsets: the log has a hole there
+                        log.warning("%s: the log holds no message between %s and %s; going on from there",
+                                    processor, gap.gaps, gap.firsts)
+                        accept_holes(gap)
+                        last_gap = None
+                        continue
+                    last_gap = gap
+                    BATCH_FAILURES.labels(processor=processor).inc()
+                    log.warning("%s: %s; reading those partitions again from there", processor, gap)
+                    rewind = {(m.topic, m.partition): m.offset for m in reversed(batch)} | gap.gaps
+                    for (topic, partition), offset in rewind.items():  # the rest of the batch is read again too
+                        await app.consumer.seek(TP(topic, partition), offset)
+                    break
+                except Exception as exc:
+                    BATCH_FAILURES.labels(processor=processor).inc()
+                    if isinstance(exc, OffsetsBeyondLog):  # never skipped: refused until an operator mends the log
+                        exc.export()
+                    else:
+                        log.exception("%s: batch of %d failed; retrying in %.1f s", processor, len(events), delay)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 30.0)
+            BATCH_SECONDS.labels(processor=processor).observe(time.perf_counter() - started)
+            LAST_COMMIT.labels(processor=processor).set(time.time())
+            _record_consumption(app, processor, batch)
+
+    app.agent(channel, name=f"{processor}-agent")(run)
+
+
+def _messages(app: faust.App, events: list[faust.EventT]) -> list[Message]:
+    """The batch as :class:`Message` objects, each with its partition's fetch high-water mark."""
+    marks: dict[tuple[str, int], int | None] = {}
+    batch = []
+    for event in events:
+        m = event.message
+        if (m.topic, m.partition) not in marks:
+            marks[(m.topic, m.partition)] = _highwater(app, m.topic, m.partition)
+        headers = list(m.headers.items()) if isinstance(m.headers, dict) else list(m.headers or [])
+        batch.append(Message(
+            topic=m.topic,
+            partition=m.partition,
+            offset=m.offset,
+            key=m.key,
+            value=m.value,
+            headers=[(k, v) for k, v in headers],
+            timestamp_ms=int(m.timestamp * 1000) if m.timestamp else None,
+            highwater=marks[(m.topic, m.partition)],
+        ))
+    return batch
+
+
+def _highwater(app: faust.App, topic: str, partition: int) -> int | None:
+    """The partition's fetch high-water mark; None when unknown (not fetched yet, or just taken away)."""
+    try:
+        return app.consumer.highwater(TP(topic, partition))
+    except (AssertionError, KeyError):  # aiokafka asserts the partition is still assigned
+        return None
+
+
+def _record_consumption(app: faust.App, processor: str, batch: list[Message]) -> None:
+    last: dict[tuple[str, int], int] = {}
+    per_topic: dict[str, int] = {}
+    for message in batch:
+        last[(message.topic, message.partition)] = message.offset
+        per_topic[message.topic] = per_topic.get(message.topic, 0) + 1
+    for topic, count in per_topic.items():
+        MESSAGES_CONSUMED.labels(processor=processor, topic=topic).inc(count)
+    for (topic, partition), offset in last.items():
+        highwater = _highwater(app, topic, partition)
+        if highwater is not None:
+            CONSUMER_LAG.labels(processor=processor, topic=topic, partition=str(partition)).set(
+                max(0, highwater - offset - 1))
+
+
+def run_worker(app: faust.App) -> None:
+    """Run ``app`` until SIGINT or SIGTERM, logging at ``ADUAN_LOG_LEVEL`` (default warning)."""
+    worker = faust.Worker(app, loglevel=os.environ.get("ADUAN_LOG_LEVEL", "warning").lower(), quiet=True)
+    worker.execute_from_commandline()

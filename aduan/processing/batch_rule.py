@@ -1,0 +1,148 @@
+"""The batch rule every stateful processor follows (docs/design.md): one PostgreSQL transaction per batch that
+locks the processor's offset rows, refuses the batch when a stored offset is beyond the log's end
+(:mod:`aduan.kernel.log_guard`), skips what it already handled, applies the rest and records the next offsets."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import psycopg2.extensions
+import psycopg2.extras
+
+from aduan.kernel import db
+from aduan.kernel.config import Settings
+from aduan.kernel.log_guard import (
+    LogEnds,
+    Partitions,
+    fetched_highwaters,
+    refuse_beyond_log,
+)
+from aduan.kernel.stream_message import Message, highwaters
+
+
+def lock_offsets(cur: psycopg2.extensions.cursor, consumer: str,
+                 partitions: Iterable[tuple[str, int]]) -> dict[tuple[str, int], int]:
+    """Lock ``consumer``'s offset rows of these (topic, partition) until commit; the next offset of each.
+
+    The lock fences a second worker that got the same partitions in a rebalance: it waits, then skips.
+    """
+    rows = sorted(set(partitions))
+    psycopg2.extras.execute_values(
+        cur, "INSERT INTO consumer_offsets (consumer, topic, partition, next_offset) VALUES %s "
+             "ON CONFLICT (consumer, topic, partition) DO NOTHING",
+        [(consumer, topic, partition, 0) for topic, partition in rows])
+    cur.execute("SELECT topic, partition, next_offset FROM consumer_offsets WHERE consumer = %s "
+                "AND (topic, partition) IN %s ORDER BY topic, partition FOR UPDATE", (consumer, tuple(rows)))
+    return {(topic, partition): offset for topic, partition, offset in cur.fetchall()}
+
+
+class OffsetGap(RuntimeError):
+    """A batch starts beyond the stored next offset of a partition: the messages in between never reached this
+    processor (the consumer skipped them), so handling the batch would lose them. ``gaps``: (topic, partition) ->
+    the stored next offset to read from again; ``firsts``: the offset the batch started at there."""
+
+    def __init__(self, gaps: dict[tuple[str, int], int], firsts: dict[tuple[str, int], int]) -> None:
+        super().__init__(f"messages never delivered before {gaps}")
+        self.gaps = gaps
+        self.firsts = firsts
+
+    def same_as(self, other: "OffsetGap | None") -> bool:
+        """Whether ``other`` was the same gap: read again from the stored offsets, the log still starts later."""
+        return other is not None and (self.gaps, self.firsts) == (other.gaps, other.firsts)
+
+
+# (topic, partition) -> (stored next offset, first offset the log holds after it): offsets the log does not hold,
+# found by reading again from the stored offset (a Kafka log may have holes; tansu leaves one where it answered a
+# send without storing it). Kept by the batch agent of this process (:func:`accept_holes`).
+_HOLES: dict[tuple[str, int], tuple[int, int]] = {}
+
+
+def accept_holes(gap: OffsetGap) -> None:
+    """The log holds nothing between the stored offsets and the first offsets of ``gap``: go on from there."""
+    for tp, stored in gap.gaps.items():
+        _HOLES[tp] = (stored, gap.firsts[tp])
+
+
+def unhandled(consumer: str, start: dict[tuple[str, int], int], batch: list[Message],
+              confirm: LogEnds | None = None) -> list[Message]:
+    """The messages of ``batch`` at or above ``consumer``'s stored next offsets ``start``.
+
+    Raises :class:`aduan.kernel.log_guard.OffsetsBeyondLog` when a stored offset is beyond the partition's high-water mark
+    (the one the batch was fetched with, then ``confirm``'s fresh one): the log is not the one the offsets came
+    from, and skipping would drop what was never seen. Raises :class:`OffsetGap` when a partition's first message
+    lies beyond its stored offset (a partition never handled, at 0, may start later; a hole the batch agent found
+    in the log, :func:`accept_holes`, is no gap).
+    """
+    refuse_beyond_log(consumer, start, highwaters(batch), confirm)
+    first: dict[tuple[str, int], int] = {}
+    for m in batch:
+        first.setdefault((m.topic, m.partition), m.offset)
+    gaps = {tp: start[tp] for tp, offset in first.items()
+            if 0 < start[tp] < offset and _HOLES.get(tp) != (start[tp], offset)}
+    if gaps:
+        raise OffsetGap(gaps, {tp: first[tp] for tp in gaps})
+    return [m for m in batch if m.offset >= start[(m.topic, m.partition)]]
+
+
+def fresh_messages(cur: psycopg2.extensions.cursor, consumer: str, batch: list[Message],
+                   confirm: LogEnds | None = None) -> list[Message]:
+    """The messages of ``batch`` that ``consumer`` has not handled yet, with its offset rows locked until commit."""
+    return unhandled(consumer, lock_offsets(cur, consumer, ((m.topic, m.partition) for m in batch)), batch, confirm)
+
+
+def next_offsets(batch: list[Message]) -> list[tuple[str, int, int]]:
+    """(topic, partition, next offset) after ``batch``."""
+    last: dict[tuple[str, int], int] = {}
+    for m in batch:
+        last[(m.topic, m.partition)] = max(m.offset, last.get((m.topic, m.partition), -1))
+    return [(topic, partition, offset + 1) for (topic, partition), offset in sorted(last.items())]
+
+
+class TransactionalBatches:
+    """Handles each batch in one PostgreSQL transaction together with the offsets it consumed.
+
+    ``handle`` locks the consumer's offset rows, passes the messages not handled yet to :meth:`apply`, records the
+    next offsets and commits; any exception rolls everything back and propagates (``batch_agent`` retries).
+    """
+
+    consumer = ""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._conn: psycopg2.extensions.connection | None = None
+
+    def handle(self, batch: list[Message]) -> None:
+        """Handle one batch in one transaction; raises (and changes nothing) when PostgreSQL or the broker fails."""
+        if self._conn is None or self._conn.closed:
+            self._conn = db.connect(self.settings)
+        conn = self._conn
+        try:
+            with conn.cursor() as cur:
+                fresh = self.fresh(cur, batch)
+                result = self.apply(cur, fresh) if fresh else None
+                db.save_offsets(cur, self.consumer, next_offsets(batch))
+            conn.commit()
+        except Exception:
+            if not conn.closed:
+                conn.rollback()
+            raise
+        self.committed(result)
+
+    def fresh(self, cur: psycopg2.extensions.cursor, batch: list[Message]) -> list[Message]:
+        """The messages not handled yet, their offset rows locked (a processor may lock more rows)."""
+        return fresh_messages(cur, self.consumer, batch, self.log_ends)
+
+    def log_ends(self, partitions: Partitions) -> dict[tuple[str, int], int]:
+        """Fresh high-water marks of ``partitions`` (from a fetch), to confirm a refusal."""
+        return fetched_highwaters(self.settings, partitions)
+
+    def apply(self, cur: psycopg2.extensions.cursor, messages: list[Message]) -> Any:
+        """Do the batch's work inside the transaction (publish and wait for acknowledgements here)."""
+        raise NotImplementedError
+
+    def committed(self, result: Any) -> None:
+        """After the commit, with what :meth:`apply` returned (None when nothing was fresh): count it."""
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()

@@ -1,0 +1,1 @@
+"""The runtime: the process table, ``aduan up`` (the embedded stack) and its servers."""
