@@ -9,7 +9,7 @@
 - :mod:`~projections.rebuild` and :mod:`~projections.replay`: ``aduan projections rebuild``;
   :mod:`~projections.lag`: ``aduan projections lag`` and the log's heads;
 - :mod:`~projections.status` and :mod:`~projections.stats`: what ``aduan status``, ``aduan stats``
-  (:mod:`~projections.cli`) and the ``read-api`` process (:mod:`~projections.read_api`) show;
+  (:mod:`~aduan.cli.projections`) and the ``read-api`` process (:mod:`~projections.read_api`) show;
 - :mod:`~projections.tables`, :mod:`~projections.pgcopy`, :mod:`~projections.reference`,
   :mod:`~projections.output`, :mod:`~projections.progress`, :mod:`~projections.metrics`: the parts they share.
 """

@@ -1,7 +1,9 @@
 """The ``aduan`` command line.
 
-Each command group lives in the module that does the work and exposes ``register(subparsers)``; this module
-only assembles them. Settings come from the ``ADUAN_*`` environment variables (see the README).
+Each command group is a module of this package exposing ``register(subparsers)``: ``deployment`` (up, run,
+topics, migrate, schemas), ``channels`` (import), ``admin`` (admin, reporter), ``agency``, ``operations`` (health,
+offsets) and ``projections`` (status, stats, projections); this module only assembles them. Settings come from
+the ``ADUAN_*`` environment variables (see the README).
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ from aduan.kernel.config import Settings
 
 COMMAND_MODULES = [
     "aduan.cli.deployment",
-    "channels.cli",
+    "aduan.cli.channels",
     "aduan.cli.admin",
     "aduan.cli.agency",
     "aduan.cli.operations",
-    "projections.cli",
+    "aduan.cli.projections",
 ]
 
 
