@@ -10,8 +10,8 @@ from typing import Any, Mapping
 
 from aduan.domain.categories import UNCATEGORISED, Category
 from aduan.domain.regions import Region, RegionLevel, Regions
-from channels.jsonschema import FieldError
 from channels.report import ADDRESS_MAX, ATTACHMENTS_MAX, DESCRIPTION_MAX, DESCRIPTION_MIN, TITLE_MAX, TITLE_MIN
+from channels.request_checks import FieldError
 from channels.web import REPORT_TYPES
 
 FIELDS = ("jenis", "judul", "uraian", "kategori", "provinsi", "kabupaten", "kecamatan", "alamat", "lintang", "bujur",
