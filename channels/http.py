@@ -23,18 +23,20 @@ from aduan.kernel.config import Settings
 from aduan.kernel.serving import metrics, serve_until_stopped
 from channels.bodies import FORM, JSON, MAX_BODY, Refusal, read_body
 from channels.door import Door, Read, ignored
-from channels.jsonschema import FieldError, field_errors
 from channels.open311.keys import ApiKeys
 from channels.open311.reading import RequestReader
 from channels.open311.routes import Open311, add_routes
 from channels.open311.routes import errors as open311_errors
 from channels.openapi import MENTION_REQUEST, SMS_REQUEST, document
 from channels.publishing import ReportPublisher, Unavailable
+from channels.request_checks import FieldError, RequestChecks
 from channels.sms import read_sms
 from channels.social import read_mention
 from channels.web import read_complaint
 
 HOST_ENV = "ADUAN_HTTP_HOST"
+_SMS_CHECKS = RequestChecks(SMS_REQUEST)
+_MENTION_CHECKS = RequestChecks(MENTION_REQUEST)
 
 
 def _errors(status: int, errors: list[FieldError]) -> web.Response:
@@ -75,7 +77,7 @@ class Channels:
             payload = await read_body(request, allowed=(JSON, FORM))
         except Refusal as refusal:
             return _refused(refusal)
-        errors = field_errors(SMS_REQUEST, payload)
+        errors = _SMS_CHECKS.field_errors(payload)
         if errors:
             return _errors(422, errors)
         read = read_sms(payload["from"], payload["text"], payload["message_id"], self.clock(), self.door)
@@ -91,7 +93,7 @@ class Channels:
             payload = await read_body(request)
         except Refusal as refusal:
             return _refused(refusal)
-        errors = field_errors(MENTION_REQUEST, payload)
+        errors = _MENTION_CHECKS.field_errors(payload)
         if errors:
             return _errors(422, errors)
         read: Read = read_mention(payload, self.clock(), self.door)

@@ -1,5 +1,5 @@
 """The OpenAPI 3 document of ``channels-http``: the request schemas here are the ones the handlers validate with
-(:mod:`channels.jsonschema`), so the document cannot drift from the implementation."""
+(:mod:`channels.request_checks`), so the document cannot drift from the implementation."""
 
 from __future__ import annotations
 

@@ -11,20 +11,21 @@ from typing import Any
 
 from aduan.domain.intake import MESSAGE_ID_MAX
 from channels.door import Door
-from channels.jsonschema import FieldError, field_errors
 from channels.openapi import COMPLAINT_REQUEST, KEY_MIN
+from channels.request_checks import FieldError, RequestChecks
 
 REPORT_TYPES = {"complaint": "COMPLAINT", "aspiration": "ASPIRATION", "information_request": "INFORMATION_REQUEST"}
 # Report field -> the request's JSON path, where they differ.
 _PATHS = {"region": "location.region", "coordinates": "location.coordinates", "address": "location.address",
           "channel_message_id": "idempotency_key"}
+_CHECKS = RequestChecks(COMPLAINT_REQUEST)
 
 
 def read_complaint(payload: Any, header_key: str | None, received_at: datetime, door: Door, *,
                    indonesian: bool = False) -> tuple[dict[str, Any] | None, list[FieldError]]:
     """``(intake report, [])`` for an acceptable body, else ``(None, every field error)``; ``indonesian``: the
     business rules' messages in Indonesian (the schema's stay English: they name the JSON field)."""
-    errors = field_errors(COMPLAINT_REQUEST, payload)
+    errors = _CHECKS.field_errors(payload)
     if not isinstance(payload, dict):
         return None, errors
     key, key_errors = _idempotency_key(header_key, payload.get("idempotency_key"))

@@ -18,7 +18,7 @@ from aduan.domain.intake import (
     TITLE_MIN,
 )
 from aduan.domain.regions import Region, RegionLevel, Regions
-from channels.jsonschema import FieldError
+from channels.request_checks import FieldError
 from channels.web import REPORT_TYPES
 
 FIELDS = ("jenis", "judul", "uraian", "kategori", "provinsi", "kabupaten", "kecamatan", "alamat", "lintang", "bujur",
