@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -10,10 +11,42 @@ import pytest
 
 from aduan.domain.command_records import COMMAND_TYPES, command_from_record
 from aduan.domain.commands import Verify
+from aduan.domain.lifecycle import ComplaintState, Status
 from aduan.domain.records import DOCUMENTS, RECORDS
 from schemas import codec
 from schemas.command_wire import encode_command
 from tests.golden.write_missing import golden_path
+
+# Written by the hand-written converters this one replaced (state_to_json).
+OLD_STATE = (
+    '{"complaint_id": "c-1", "tracking_id": "K7Q2M-9XH4D", "correlation_id": "corr-1", "submitted_event_id": "e-1", '
+    '"status": "DISPOSITIONED", "report_type": "COMPLAINT", "channel": "WEB", "category": "kesehatan.puskesmas", '
+    '"region_code": "74.04", "reporter_ref": "r-1", "anonymous": false, "confidential": true, '
+    '"submitted_at": "2025-03-04T05:06:07.123000+00:00", "last_event_at": "2025-03-06T01:00:00+00:00", '
+    '"tags": ["puskesmas", "staff"], "agency": "pemkab-74-04", "unit": null, "copies": ["kemenkes"], '
+    '"declined_agencies": ["pln"], "routing_round": 2, "personal_data_erased": false, "postponed_until": null, '
+    '"follow_up_posted_at": "2025-03-07T02:03:04.005000+00:00", "resolved_at": null, "closed_at": null, '
+    '"rating": null, "reopen_count": 1, "events_applied": 7}'
+)
+
+def jsonb(text: str) -> dict:
+    """What psycopg2 gives for a jsonb column: the parsed document, keys in jsonb's order, not the writer's."""
+    return dict(sorted(json.loads(text).items(), key=lambda item: (len(item[0]), item[0])))
+
+
+def test_a_lifecycle_state_stored_by_the_old_code_loads_and_is_written_back_unchanged() -> None:
+    state = DOCUMENTS.structure(jsonb(OLD_STATE), ComplaintState)
+    assert state.status is Status.DISPOSITIONED and state.tags == ("puskesmas", "staff")
+    assert state.follow_up_posted_at == datetime(2025, 3, 7, 2, 3, 4, 5000, tzinfo=timezone.utc)
+    assert state.postponed_until is None
+    assert json.dumps(DOCUMENTS.unstructure(state)) == OLD_STATE
+
+
+def test_a_state_stored_before_a_field_existed_gets_its_default() -> None:
+    document = jsonb(OLD_STATE)
+    del document["reopen_count"], document["declined_agencies"]
+    state = DOCUMENTS.structure({**document, "retired_field": 1}, ComplaintState)
+    assert state.reopen_count == 0 and state.declined_agencies == ()
 
 
 @pytest.mark.parametrize("name", sorted(COMMAND_TYPES))
