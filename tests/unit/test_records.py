@@ -11,13 +11,14 @@ import pytest
 
 from aduan.domain.command_records import COMMAND_TYPES, command_from_record
 from aduan.domain.commands import Verify
+from aduan.domain.inbox import Dossier
 from aduan.domain.lifecycle import ComplaintState, Status
 from aduan.domain.records import DOCUMENTS, RECORDS
 from schemas import codec
 from schemas.command_wire import encode_command
 from tests.golden.write_missing import golden_path
 
-# Written by the hand-written converters this one replaced (state_to_json).
+# Written by the hand-written converters this one replaced (state_to_json, Dossier.to_json).
 OLD_STATE = (
     '{"complaint_id": "c-1", "tracking_id": "K7Q2M-9XH4D", "correlation_id": "corr-1", "submitted_event_id": "e-1", '
     '"status": "DISPOSITIONED", "report_type": "COMPLAINT", "channel": "WEB", "category": "kesehatan.puskesmas", '
@@ -28,6 +29,18 @@ OLD_STATE = (
     '"follow_up_posted_at": "2025-03-07T02:03:04.005000+00:00", "resolved_at": null, "closed_at": null, '
     '"rating": null, "reopen_count": 1, "events_applied": 7}'
 )
+OLD_DOSSIER = (
+    '{"complaint_id": "c-1", "tracking_id": "K7Q2M-9XH4D", "report_type": "COMPLAINT", "channel": "SMS", '
+    '"submitted_at": "2025-03-04T05:06:07.123000+00:00", "title": "Jalan rusak", "description": "Lubang besar", '
+    '"category": null, "region_code": "74.04", "address": "Jl. Merdeka 1", '
+    '"coordinates": {"latitude": -3.99, "longitude": 122.5}, '
+    '"attachments": [{"uri": "s3://a/1.jpg", "media_type": "image/jpeg", "size_bytes": 1200}], '
+    '"anonymous": false, "confidential": false, '
+    '"reporter": {"name": "Sitti", "phone": "6281234567890", "email": null}, "tags": ["jalan"], '
+    '"handling_agency": "pemkab-74-04", "unit": "dinas-pupr", "copies": ["kemenkes"], "round": 1, '
+    '"routing_reason": "rule r1", "dispatched": ["e-2", "e-3"]}'
+)
+
 
 def jsonb(text: str) -> dict:
     """What psycopg2 gives for a jsonb column: the parsed document, keys in jsonb's order, not the writer's."""
@@ -47,6 +60,14 @@ def test_a_state_stored_before_a_field_existed_gets_its_default() -> None:
     del document["reopen_count"], document["declined_agencies"]
     state = DOCUMENTS.structure({**document, "retired_field": 1}, ComplaintState)
     assert state.reopen_count == 0 and state.declined_agencies == ()
+
+
+def test_a_dossier_stored_by_the_old_code_loads_and_is_written_back_unchanged() -> None:
+    dossier = DOCUMENTS.structure(jsonb(OLD_DOSSIER), Dossier)
+    assert dossier.submitted_at == datetime(2025, 3, 4, 5, 6, 7, 123000, tzinfo=timezone.utc)
+    assert dossier.attachments == ({"uri": "s3://a/1.jpg", "media_type": "image/jpeg", "size_bytes": 1200},)
+    assert dossier.dispatched == ("e-2", "e-3")
+    assert json.dumps(DOCUMENTS.unstructure(dossier)) == OLD_DOSSIER
 
 
 @pytest.mark.parametrize("name", sorted(COMMAND_TYPES))
