@@ -5,20 +5,23 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from aduan.domain.command_records import COMMAND_TYPES, command_from_record
 from aduan.domain.commands import Verify
+from aduan.domain.deadline_tracker import DeadlineTracker
+from aduan.domain.deadlines import Stage
 from aduan.domain.inbox import Dossier
 from aduan.domain.lifecycle import ComplaintState, Status
 from aduan.domain.records import DOCUMENTS, RECORDS
 from schemas import codec
 from schemas.command_wire import encode_command
+from streams.deadlines import _DEADLINE_COLUMNS, _deadline, _row
 from tests.golden.write_missing import golden_path
 
-# Written by the hand-written converters this one replaced (state_to_json, Dossier.to_json).
+# Written by the hand-written converters this one replaced (state_to_json, Dossier.to_json, deadlines._row).
 OLD_STATE = (
     '{"complaint_id": "c-1", "tracking_id": "K7Q2M-9XH4D", "correlation_id": "corr-1", "submitted_event_id": "e-1", '
     '"status": "DISPOSITIONED", "report_type": "COMPLAINT", "channel": "WEB", "category": "kesehatan.puskesmas", '
@@ -40,6 +43,10 @@ OLD_DOSSIER = (
     '"handling_agency": "pemkab-74-04", "unit": "dinas-pupr", "copies": ["kemenkes"], "round": 1, '
     '"routing_reason": "rule r1", "dispatched": ["e-2", "e-3"]}'
 )
+OLD_POLICY = ('{"stage": "FOLLOW_UP", "working_days": 5, "warning_lead_days": 1, "restart_on_forward": true, '
+              '"grade": null, "levels": ["agency:pemkab-74-04", "default"], "version": "2025-01"}')
+OLD_PAUSES = '[["2025-03-05T00:00:00+00:00", "2025-03-06T08:30:00.250000+00:00"]]'
+WITA = timezone(timedelta(hours=8))
 
 
 def jsonb(text: str) -> dict:
@@ -68,6 +75,25 @@ def test_a_dossier_stored_by_the_old_code_loads_and_is_written_back_unchanged() 
     assert dossier.attachments == ({"uri": "s3://a/1.jpg", "media_type": "image/jpeg", "size_bytes": 1200},)
     assert dossier.dispatched == ("e-2", "e-3")
     assert json.dumps(DOCUMENTS.unstructure(dossier)) == OLD_DOSSIER
+
+
+def test_a_deadline_row_stored_by_the_old_code_loads_and_is_written_back_unchanged() -> None:
+    started = datetime(2025, 3, 4, 13, 6, 7, 123000, tzinfo=WITA)  # timestamptz in the session's time zone
+    row = dict(zip(_DEADLINE_COLUMNS, (
+        "c-1:FOLLOW_UP:2", "c-1", "FOLLOW_UP", 2, "pemkab-74-04", "dinas-pupr", "74.04", json.loads(OLD_POLICY),
+        started, "e-1", json.loads(OLD_PAUSES), None, None, True, False, 1, None, None, 3)))
+    deadline = _deadline(row)
+    clock = deadline.clock
+    assert clock.policy.stage is Stage.FOLLOW_UP and clock.policy.levels == ("agency:pemkab-74-04", "default")
+    assert clock.started_at == started and clock.started_at.tzinfo is timezone.utc
+    assert clock.pauses == ((datetime(2025, 3, 5, tzinfo=timezone.utc),
+                             datetime(2025, 3, 6, 8, 30, 0, 250000, tzinfo=timezone.utc)),)
+    assert (deadline.agency, deadline.unit, deadline.started_by, deadline.escalations) == (
+        "pemkab-74-04", "dinas-pupr", "e-1", 1)
+    written = dict(zip(_DEADLINE_COLUMNS, _row(deadline, DeadlineTracker.load(), 3)))
+    assert (written["policy"], written["pauses"]) == (OLD_POLICY, OLD_PAUSES)
+    stored = [name for name in _DEADLINE_COLUMNS if name not in ("policy", "pauses", "due_at", "alarm_at")]
+    assert [written[name] for name in stored] == [row[name] for name in stored]
 
 
 @pytest.mark.parametrize("name", sorted(COMMAND_TYPES))
