@@ -28,7 +28,6 @@ import time
 from collections import Counter as Tally
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import Any
 
@@ -47,7 +46,8 @@ from aduan.domain.deadline_tracker import (
     Firing,
     Output,
 )
-from aduan.domain.deadlines import Alarm, Stage, StageClock, StagePolicy
+from aduan.domain.deadlines import Alarm, Stage, StageClock
+from aduan.domain.records import DOCUMENTS
 from aduan.kernel import db, kafka_clients
 from aduan.kernel.clock import Clock, clock_from_env
 from aduan.kernel.config import Settings
@@ -141,34 +141,21 @@ def record_firings(cur: psycopg2.extensions.cursor, firings: list[Firing], now: 
 
 
 def _row(deadline: Deadline, tracker: DeadlineTracker, partition: int) -> tuple:
+    """The ``deadline_clocks`` row of ``deadline``: policy and pauses as JSON, pauses as ISO 8601 pairs."""
     clock = deadline.clock
+    document = DOCUMENTS.unstructure(clock)
     return (deadline.deadline_id, clock.complaint_id, clock.stage.value, clock.round, deadline.agency, deadline.unit,
-            clock.region_code, json.dumps(asdict(clock.policy)), clock.started_at, deadline.started_by,
-            json.dumps([[start.isoformat(), end.isoformat()] for start, end in clock.pauses]), clock.paused_since,
-            clock.stopped_at, clock.warned, clock.breached, deadline.escalations, clock.due_at(tracker.calendar),
-            tracker.alarm_at(deadline), partition)
+            clock.region_code, json.dumps(document["policy"]), clock.started_at, deadline.started_by,
+            json.dumps(document["pauses"]), clock.paused_since, clock.stopped_at, clock.warned, clock.breached,
+            deadline.escalations, clock.due_at(tracker.calendar), tracker.alarm_at(deadline), partition)
 
 
 def _deadline(row: dict[str, Any]) -> Deadline:
-    policy = dict(row["policy"])
-    policy.update(stage=Stage(policy["stage"]), levels=tuple(policy["levels"]))
-    clock = StageClock(
-        complaint_id=row["complaint_id"],
-        region_code=row["region_code"],
-        policy=StagePolicy(**policy),
-        started_at=_utc(row["started_at"]),
-        round=row["round"],
-        pauses=tuple((_utc(datetime.fromisoformat(a)), _utc(datetime.fromisoformat(b))) for a, b in row["pauses"]),
-        paused_since=_utc(row["paused_since"]),
-        stopped_at=_utc(row["stopped_at"]),
-        warned=row["warned"],
-        breached=row["breached"],
-    )
+    """The deadline of a ``deadline_clocks`` row (by column name); its ``timestamptz`` columns come back in UTC."""
+    columns = {name: value.astimezone(timezone.utc) if isinstance(value, datetime) else value
+               for name, value in row.items()}
+    clock = DOCUMENTS.structure(columns, StageClock)
     return Deadline(clock, row["agency"], row["unit"], row["started_by"], row["escalations"])
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    return None if moment is None else moment.astimezone(timezone.utc)
 
 
 # --- the processes --------------------------------------------------------------------------------------------

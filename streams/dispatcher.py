@@ -28,6 +28,7 @@ from aduan.domain.calendar import WorkingCalendar
 from aduan.domain.deadlines import DeadlinePolicies, Stage, StageClock
 from aduan.domain.directory import Directory
 from aduan.domain.inbox import INBOX_ITEM, Delivery, Dossier, inbox_items
+from aduan.domain.records import DOCUMENTS
 from aduan.kernel import kafka_clients, topics
 from aduan.kernel.config import Settings
 from aduan.kernel.metrics import INBOX_ITEMS, MESSAGES_PRODUCED
@@ -66,7 +67,7 @@ def load_dossiers(cur: psycopg2.extensions.cursor, complaint_ids: set[str]) -> d
     """The dossiers of these complaints, locked until the transaction ends."""
     cur.execute("SELECT complaint_id, dossier FROM dispatch_dossiers WHERE complaint_id = ANY(%s) "
                 "ORDER BY complaint_id FOR UPDATE", (sorted(complaint_ids),))
-    return {complaint_id: Dossier.from_json(document) for complaint_id, document in cur.fetchall()}
+    return {complaint_id: DOCUMENTS.structure(document, Dossier) for complaint_id, document in cur.fetchall()}
 
 
 def save_dossiers(cur: psycopg2.extensions.cursor, dossiers: list[Dossier]) -> None:
@@ -76,7 +77,7 @@ def save_dossiers(cur: psycopg2.extensions.cursor, dossiers: list[Dossier]) -> N
         "INSERT INTO dispatch_dossiers (complaint_id, handling_agency, dossier) VALUES %s "
         "ON CONFLICT (complaint_id) DO UPDATE SET handling_agency = EXCLUDED.handling_agency, "
         "dossier = EXCLUDED.dossier, updated_at = now()",
-        [(d.complaint_id, d.handling_agency, psycopg2.extras.Json(d.to_json())) for d in dossiers],
+        [(d.complaint_id, d.handling_agency, psycopg2.extras.Json(DOCUMENTS.unstructure(d))) for d in dossiers],
         page_size=1000,
     )
 

@@ -1,65 +1,31 @@
 """The lifecycle's state in PostgreSQL: each complaint's :class:`ComplaintState` and the outcome of each command.
 
+The state is a ``jsonb`` document made by :data:`aduan.domain.records.DOCUMENTS` (times ISO 8601 with their offset).
+
 Only the lifecycle processor writes here (in the transaction that also records its consumed offsets); the command
 line tools read it to turn a tracking id into a complaint id and to wait for a command's outcome.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import typing
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Iterable
+from typing import Iterable
 
 import psycopg2.extensions
 import psycopg2.extras
 
-from aduan.domain.lifecycle import ComplaintState, Status
+from aduan.domain.lifecycle import ComplaintState
+from aduan.domain.records import DOCUMENTS
 
 ACCEPTED = "accepted"
-
-_TYPES = typing.get_type_hints(ComplaintState)
-
-
-def state_to_json(state: ComplaintState) -> str:
-    """``state`` as JSON text (times in ISO 8601 with their offset)."""
-    return json.dumps({f.name: _plain(getattr(state, f.name)) for f in dataclasses.fields(state)})
-
-
-def state_from_json(document: dict[str, Any]) -> ComplaintState:
-    """The state :func:`state_to_json` wrote."""
-    return ComplaintState(**{f.name: _typed(_TYPES[f.name], document[f.name])
-                             for f in dataclasses.fields(ComplaintState) if f.name in document})
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, tuple):
-        return list(value)
-    return value
-
-
-def _typed(hint: Any, value: Any) -> Any:
-    if value is None:
-        return None
-    kinds = set(typing.get_args(hint)) or {hint}
-    if datetime in kinds:
-        return datetime.fromisoformat(value)
-    if Status in kinds:
-        return Status(value)
-    if typing.get_origin(hint) is tuple:
-        return tuple(value)
-    return value
 
 
 def load_states(cur: psycopg2.extensions.cursor, complaint_ids: Iterable[str]) -> dict[str, ComplaintState]:
     """The known complaints among ``complaint_ids``, locked until the transaction ends."""
     cur.execute("SELECT complaint_id, state FROM lifecycle_complaints WHERE complaint_id = ANY(%s) "
                 "ORDER BY complaint_id FOR UPDATE", (sorted(set(complaint_ids)),))
-    return {complaint_id: state_from_json(state) for complaint_id, state in cur.fetchall()}
+    return {complaint_id: DOCUMENTS.structure(state, ComplaintState) for complaint_id, state in cur.fetchall()}
 
 
 def save_states(cur: psycopg2.extensions.cursor, states: Iterable[ComplaintState]) -> None:
@@ -69,7 +35,8 @@ def save_states(cur: psycopg2.extensions.cursor, states: Iterable[ComplaintState
         "INSERT INTO lifecycle_complaints (complaint_id, tracking_id, status, agency, state) VALUES %s "
         "ON CONFLICT (complaint_id) DO UPDATE SET tracking_id = EXCLUDED.tracking_id, status = EXCLUDED.status, "
         "agency = EXCLUDED.agency, state = EXCLUDED.state, updated_at = now()",
-        [(s.complaint_id, s.tracking_id, s.status.value, s.agency, state_to_json(s)) for s in states],
+        [(s.complaint_id, s.tracking_id, s.status.value, s.agency, json.dumps(DOCUMENTS.unstructure(s)))
+         for s in states],
         page_size=1000,
     )
 
@@ -126,4 +93,4 @@ def find_state(cur: psycopg2.extensions.cursor, tracking_or_complaint_id: str) -
     rows = cur.fetchall()
     if len(rows) > 1:
         raise LookupError(f"{tracking_or_complaint_id} names {len(rows)} complaints: use the complaint id instead")
-    return state_from_json(rows[0][0]) if rows else None
+    return DOCUMENTS.structure(rows[0][0], ComplaintState) if rows else None

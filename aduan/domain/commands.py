@@ -12,6 +12,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from aduan.domain.records import RECORDS
+
 
 class ActorKind(StrEnum):
     """Who performs an action (``id.aduan.ActorKind``)."""
@@ -70,7 +72,7 @@ class Actor:
 
     def to_record(self) -> dict[str, Any]:
         """The ``id.aduan.Actor`` record."""
-        return {"kind": self.kind.value, "id": self.id, "agency": self.agency}
+        return RECORDS.unstructure(self)
 
 
 def _blank(text: str | None) -> bool:

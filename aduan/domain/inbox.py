@@ -1,7 +1,8 @@
 """What reaches an agency's inbox: which complaint events become ``id.aduan.agency.InboxItem`` records, for whom.
 
-Pure: the dispatcher (``streams/dispatcher.py``) keeps a :class:`Dossier` per complaint and feeds it every log
-event; :func:`inbox_items` returns the updated dossier and the items to publish.
+Pure: the dispatcher (``streams/dispatcher.py``) keeps a :class:`Dossier` per complaint (a JSON document made by
+:data:`aduan.domain.records.DOCUMENTS`) and feeds it every log event; :func:`inbox_items` returns the updated dossier
+and the items to publish.
 
 ===============================  =====================  =============================================
 event                            kind                   inbox
@@ -32,7 +33,6 @@ second item. Items carry their event id, so a client drops a repeat that a crash
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Callable, Mapping
@@ -96,21 +96,6 @@ class Dossier:
             confidential=bool(record["privacy"]["confidential"]),
             reporter=None if anonymous or not _identifies(reporter) else dict(reporter),
         )
-
-    def to_json(self) -> dict[str, Any]:
-        """The dossier as JSON-ready values (times ISO 8601)."""
-        plain = dataclasses.asdict(self)
-        plain["submitted_at"] = self.submitted_at.isoformat()
-        return plain
-
-    @classmethod
-    def from_json(cls, document: Mapping[str, Any]) -> "Dossier":
-        """The dossier :meth:`to_json` wrote."""
-        values = dict(document)
-        values["submitted_at"] = datetime.fromisoformat(values["submitted_at"])
-        for name in ("attachments", "tags", "copies", "dispatched"):
-            values[name] = tuple(values.get(name) or ())
-        return cls(**values)
 
 
 def _identifies(reporter: Mapping[str, Any] | None) -> bool:
