@@ -10,8 +10,8 @@ topics* (so two workers overlapping in a rebalance never hold the same complaint
 what the first handled), skip messages below the stored next offsets, load the batch's complaint states
 (``lifecycle_complaints``, locked), take the log's messages of the batch first, then decide every command in
 order, publish the events with the idempotent producer, save states, command outcomes and next offsets, wait for
-the acknowledgements, commit, count the decisions. A crash before the commit decides the same commands again: the same event
-ids (they derive from the command id) are published again, and consumers drop them.
+the acknowledgements, commit, count the decisions. A crash before the commit decides the same commands again: the
+same event ids (they derive from the command id) are published again, and consumers drop them.
 
 **From the log** it takes ``ComplaintSubmitted`` (creates the state, then auto-verifies the submissions that
 ``aduan/data/lifecycle.yaml`` lists: ComplaintVerified + ComplaintDispositioned) and ``PersonalDataErased``.

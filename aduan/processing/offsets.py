@@ -23,7 +23,8 @@ class OffsetStore:
         self._key = "consumer, topic, partition" if self._shared else "topic, partition"
         self._mine = (consumer,) if self._shared else ()
 
-    def lock(self, cur: psycopg2.extensions.cursor, partitions: Iterable[tuple[str, int]]) -> dict[tuple[str, int], int]:
+    def lock(self, cur: psycopg2.extensions.cursor,
+             partitions: Iterable[tuple[str, int]]) -> dict[tuple[str, int], int]:
         """Lock the rows of these (topic, partition) until commit; the next offset of each (0 when new).
 
         The lock fences a second worker that got the same partitions in a rebalance: it waits, then skips.
