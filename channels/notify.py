@@ -25,9 +25,7 @@ from aduan.kernel.stream_message import Message
 from aduan.kernel.topics import Topics
 from aduan.processing.app import batch_agent, create_app, run_worker
 from aduan.processing.batch_rule import TransactionalBatches
-from aduan.processing.dead_letter import dead_letter
 from channels.senders import Outgoing, Sender, senders
-from schemas import DecodeError, codec
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +39,12 @@ class NotificationSender(TransactionalBatches):
 
     def __init__(self, settings: Settings, publisher: kafka_clients.Publisher, channel_senders: dict[str, Sender],
                  sealer: Sealer | None = None) -> None:
-        super().__init__(settings)
-        self.dead_letters = Topics(settings.topic_prefix).dead_letter
-        self.publisher = publisher
+        super().__init__(settings, publisher)
         self.senders = channel_senders
         self.sealer = sealer or Sealer.from_settings(settings)
 
     def apply(self, cur: psycopg2.extensions.cursor, messages: list[Message]) -> None:
-        readable = [(m, n) for m in messages if (n := self._read(m)) is not None]
+        readable = self._readable(messages)
         cur.execute("SELECT notification_id FROM notifications_sent WHERE notification_id = ANY(%s)",
                     ([n["notification_id"] for _, n in readable],))
         done = {row[0] for row in cur.fetchall()}
@@ -62,20 +58,17 @@ class NotificationSender(TransactionalBatches):
         if records:
             psycopg2.extras.execute_values(
                 cur, "INSERT INTO notifications_sent (notification_id, channel, kind, outcome) VALUES %s", records)
-        self.publisher.flush()
 
-    def _read(self, message: Message) -> dict[str, Any] | None:
-        try:
-            decoded = codec().decode(message.value)
-        except DecodeError as exc:
-            dead_letter(self.publisher, self.dead_letters, PROCESSOR, message, "undecodable",
-                        f"{exc.code}: {exc.reason}")
-            return None
-        if decoded.name != REPORTER_NOTIFICATION:
-            dead_letter(self.publisher, self.dead_letters, PROCESSOR, message, "wrong_type",
-                        f"{decoded.name} on the notifications topic: only {REPORTER_NOTIFICATION} belongs here")
-            return None
-        return decoded.record
+    def _readable(self, messages: list[Message]) -> list[tuple[Message, dict[str, Any]]]:
+        """The notifications of ``messages``; the rest is dead-lettered."""
+        readable = []
+        for message, decoded in self.out.decoded(messages):
+            if decoded.name == REPORTER_NOTIFICATION:
+                readable.append((message, decoded.record))
+            else:
+                self.out.dead_letter(message, "wrong_type", f"{decoded.name} on the notifications topic: only "
+                                                            f"{REPORTER_NOTIFICATION} belongs here")
+        return readable
 
     def _deliver(self, message: Message, record: dict[str, Any]) -> str:
         """Send one notification; returns the outcome recorded for it."""
@@ -86,7 +79,7 @@ class NotificationSender(TransactionalBatches):
             try:
                 route = reply_address(record["channel"], self.sealer.unseal(record["reporter_sealed"]))
             except UnsealError as exc:
-                dead_letter(self.publisher, self.dead_letters, PROCESSOR, message, "unsealable", str(exc))
+                self.out.dead_letter(message, "unsealable", str(exc))
                 return self._undeliverable("unsealable")
         if route is None:
             return self._undeliverable("no_address")
@@ -96,12 +89,11 @@ class NotificationSender(TransactionalBatches):
             return self._undeliverable("no_sender")
         sender.send(Outgoing(record["notification_id"], channel, address, record["kind"], record["tracking_id"],
                              record["text"]))
-        NOTIFICATIONS_SENT.labels(channel=channel, kind=record["kind"]).inc()
+        self.out.count(NOTIFICATIONS_SENT, channel=channel, kind=record["kind"])
         return "sent"
 
-    @staticmethod
-    def _undeliverable(reason: str) -> str:
-        NOTIFICATIONS_UNDELIVERABLE.labels(reason=reason).inc()
+    def _undeliverable(self, reason: str) -> str:
+        self.out.count(NOTIFICATIONS_UNDELIVERABLE, reason=reason)
         return reason
 
 

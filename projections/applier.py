@@ -1,105 +1,56 @@
-"""Applying a batch of log messages to the read models in the caller's transaction, exactly once.
+"""Applying a batch of complaint events to the read models in the caller's transaction, exactly once.
 
-:meth:`BatchApplier.apply` first locks the schema's ``projection_offsets`` rows (which also makes a rebuild's
-swap wait for the batch, and the next batch wait for the swap), then, per partition:
-
-- if the stored next offset is beyond the high-water mark the messages were fetched with, the log is not the one
-  the offsets belong to: :class:`aduan.kernel.log_guard.OffsetsBeyondLog` is raised and nothing is applied;
-- if the stored next offset is not the one the caller expected (a rebuild swapped in other read models, or
-  another projector moved on), nothing of that partition is applied: the result asks the caller to seek there;
-- messages below the stored offset were applied before and are skipped;
-- an event whose id is already in the timeline (republished by a processor that crashed after publishing) is
-  skipped, so handlers are idempotent by event id too.
-
-The new events are folded into the complaints' stored rows; timeline, stage completions, status rows, complaint
-counts and the next offsets are written. The caller commits (after sending any dead letters).
+The processor runtime (:class:`aduan.processing.batch_rule.TransactionalBatches`, :mod:`projections.projector`)
+has already locked the schema's ``projection_offsets`` rows (which also makes a rebuild's swap wait for the batch,
+and the next batch wait for the swap), refused the batch if the log is not the one the offsets belong to, skipped
+the messages below the stored offsets and decoded the rest; it writes the next offsets after. Here an event whose
+id is already in the timeline (republished by a processor that crashed after publishing) is skipped, so handlers
+are idempotent by event id too; the new events are folded into the complaints' stored rows, and timeline, stage
+completions, status rows and complaint counts are written.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import psycopg2.extensions
 import psycopg2.extras
 
-from aduan.kernel.log_guard import PROJECTOR, LogEnds, refuse_beyond_log
-from aduan.kernel.stream_message import Message, highwaters
-from projections.decode import EventDecoder
+from aduan.kernel.stream_message import Message
 from projections.localities import Places
 from projections.model import STATUS_COLUMNS, ComplaintRow, CountKey, Fold
 from projections.pgcopy import copy_lines
 from projections.schema import SCHEMA, checked
 from projections.tables import STAGES, STATUS, TIMELINE, status_select_list
-from schemas import DecodeError
+
+
+Event = tuple[Message, tuple[str, dict]]  # a log message and its decoded (event name, record)
 
 
 @dataclass
 class BatchResult:
-    """What one batch did."""
+    """What one batch did to the read models."""
 
     applied: int = 0
     duplicates: int = 0
-    refused: list[tuple[Message, DecodeError]] = field(default_factory=list)
-    rewind: dict[int, int] = field(default_factory=dict)
-    next_offsets: dict[int, int] = field(default_factory=dict)
 
 
 class BatchApplier:
-    """Applies batches of one log topic to the read models in ``schema``."""
+    """Applies batches of complaint events to the read models in ``schema``."""
 
-    def __init__(self, topic: str, *, schema: str = SCHEMA, places: Places | None = None,
-                 decoder: EventDecoder | None = None) -> None:
-        self.topic = topic
+    def __init__(self, *, schema: str = SCHEMA, places: Places | None = None) -> None:
         self.schema = checked(schema)
         self.places = places or Places()
-        self.decoder = decoder or EventDecoder()
 
-    def stored_offsets(self, cur: psycopg2.extensions.cursor, *, lock: bool = False) -> dict[int, int]:
-        """The next offset to apply per partition (partitions never applied are missing)."""
-        cur.execute(f"SELECT partition, next_offset FROM {self.schema}.projection_offsets WHERE topic = %s"
-                    + (" FOR UPDATE" if lock else ""), (self.topic,))
-        return dict(cur.fetchall())
-
-    def apply(self, cur: psycopg2.extensions.cursor, messages: list[Message], expected: dict[int, int],
-              confirm: LogEnds | None = None) -> BatchResult:
-        """Apply ``messages`` (in log order per partition), given the next offsets the caller believes stored;
-        ``confirm`` gives fresh high-water marks before a partition is refused (see :mod:`aduan.kernel.log_guard`)."""
+    def apply(self, cur: psycopg2.extensions.cursor, events: list[Event]) -> BatchResult:
+        """Apply ``events`` (in log order per partition) that the offsets say were not applied yet."""
         result = BatchResult()
-        stored = self.stored_offsets(cur, lock=True)
-        judged = {(self.topic, p): o for p, o in stored.items() if expected.get(p, 0) == o}  # others rewind
-        refuse_beyond_log(PROJECTOR, judged, highwaters(messages), confirm)
-        fresh: list[Message] = []
-        for message in messages:
-            partition = message.partition
-            start = stored.get(partition, 0)
-            if expected.get(partition, 0) != start:
-                result.rewind[partition] = start
-            elif message.offset >= start:
-                fresh.append(message)
-                result.next_offsets[partition] = message.offset + 1
-        events = self._decode(fresh, result)
-        events = self._unseen(cur, events, result)
-        if events:
-            self._fold_and_write(cur, events)
-        result.applied = len(events)
-        if result.next_offsets:
-            psycopg2.extras.execute_values(
-                cur, f"INSERT INTO {self.schema}.projection_offsets (topic, partition, next_offset) VALUES %s "
-                     "ON CONFLICT (topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset",
-                [(self.topic, p, o) for p, o in result.next_offsets.items()])
+        unseen = self._unseen(cur, [(m, name, record) for m, (name, record) in events], result)
+        if unseen:
+            self._fold_and_write(cur, unseen)
+        result.applied = len(unseen)
         return result
-
-    def _decode(self, messages: list[Message], result: BatchResult) -> list[tuple[Message, str, dict]]:
-        events = []
-        for message in messages:
-            try:
-                name, record = self.decoder.decode(message.value)
-            except DecodeError as exc:
-                result.refused.append((message, exc))
-                continue
-            events.append((message, name, record))
-        return events
 
     def _unseen(self, cur: psycopg2.extensions.cursor, events: list[tuple[Message, str, dict]],
                 result: BatchResult) -> list[tuple[Message, str, dict]]:

@@ -37,12 +37,16 @@ from kafka import TopicPartition
 
 from aduan.kernel import db, kafka_clients
 from aduan.kernel.config import Settings
-from aduan.kernel.log_guard import mark_read_models_current
+from aduan.kernel.log_guard import PROJECTOR, mark_read_models_current
 from aduan.kernel.stream_message import Message
 from aduan.kernel.topics import Topics
-from projections.applier import BatchApplier
+from aduan.processing.batch_rule import next_offsets, unhandled
+from aduan.processing.offsets import OffsetStore
+from projections.applier import BatchApplier, Event
+from projections.decode import EventDecoder
 from projections.lag import log_heads
 from projections.progress import ProgressBar
+from projections.projector import projection_offsets
 from projections.reference import load_reference
 from projections.replay import (
     STALL_SECONDS,
@@ -51,6 +55,7 @@ from projections.replay import (
     replay_worker,
 )
 from projections.schema import SCHEMA, create_model
+from schemas import DecodeError
 
 log = logging.getLogger(__name__)
 
@@ -297,7 +302,7 @@ def _add(total: ReplayResult, counts: dict[str, int]) -> None:
 
 def _swap(settings: Settings, conn: psycopg2.extensions.connection, topic: str, heads: dict[int, int]) -> int:
     """Bring the new schema up to the live one's offsets, then swap the schemas; returns the events caught up."""
-    applier = BatchApplier(topic, schema=SHADOW)
+    applier, offsets = BatchApplier(schema=SHADOW), projection_offsets(SHADOW)
     expected = dict(heads)
     consumer = kafka_clients.consumer(settings, None)
     try:
@@ -307,11 +312,11 @@ def _swap(settings: Settings, conn: psycopg2.extensions.connection, topic: str, 
         caught_up = 0
         with conn.cursor() as cur:
             while _behind(cur, topic, expected):
-                caught_up += _catch_up_batch(cur, consumer, applier, expected)
+                caught_up += _catch_up_batch(cur, consumer, applier, offsets, expected)
                 conn.commit()
             cur.execute(f"LOCK TABLE {SCHEMA}.projection_offsets IN ACCESS EXCLUSIVE MODE")
             while _behind(cur, topic, expected):
-                caught_up += _catch_up_batch(cur, consumer, applier, expected)
+                caught_up += _catch_up_batch(cur, consumer, applier, offsets, expected)
             cur.execute(f"ALTER SCHEMA {SCHEMA} RENAME TO {RETIRED}")
             cur.execute(f"ALTER SCHEMA {SHADOW} RENAME TO {SCHEMA}")
             mark_read_models_current(cur, settings.topic_prefix)
@@ -326,8 +331,10 @@ def _behind(cur: psycopg2.extensions.cursor, topic: str, expected: dict[int, int
     return any(expected.get(partition, 0) < offset for partition, offset in cur.fetchall())
 
 
-def _catch_up_batch(cur: psycopg2.extensions.cursor, consumer: Any, applier: BatchApplier,
+def _catch_up_batch(cur: psycopg2.extensions.cursor, consumer: Any, applier: BatchApplier, offsets: OffsetStore,
                     expected: dict[int, int]) -> int:
+    """Apply the next polled batch to the new schema with its offsets (what the live projector refused, it
+    dead-lettered already: it is left out here)."""
     deadline = time.monotonic() + STALL_SECONDS
     while True:
         polled = consumer.poll(timeout_ms=500, max_records=5000)
@@ -337,6 +344,21 @@ def _catch_up_batch(cur: psycopg2.extensions.cursor, consumer: Any, applier: Bat
             raise RuntimeError("the broker delivered nothing while catching up with the live read models")
     messages = [Message(r.topic, r.partition, r.offset, r.key, r.value) for records in polled.values()
                 for r in records]
-    result = applier.apply(cur, messages, expected)
-    expected.update(result.next_offsets)
+    fresh = unhandled(PROJECTOR, offsets.lock(cur, ((m.topic, m.partition) for m in messages)), messages)
+    result = applier.apply(cur, _decodable(fresh))
+    ends = next_offsets(messages)
+    offsets.save(cur, ends)
+    expected.update({partition: offset for _, partition, offset in ends})
     return result.applied
+
+
+def _decodable(messages: list[Message]) -> list[Event]:
+    """The messages that are complaint events, decoded."""
+    decoder = EventDecoder()
+    events = []
+    for message in messages:
+        try:
+            events.append((message, decoder.decode(message.value)))
+        except DecodeError:
+            continue
+    return events

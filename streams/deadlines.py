@@ -48,7 +48,7 @@ from aduan.domain.deadline_tracker import (
 )
 from aduan.domain.deadlines import Alarm, Stage, StageClock
 from aduan.domain.records import DOCUMENTS
-from aduan.kernel import db, kafka_clients
+from aduan.kernel import kafka_clients
 from aduan.kernel.clock import Clock, clock_from_env
 from aduan.kernel.config import Settings
 from aduan.kernel.metrics import (
@@ -58,14 +58,13 @@ from aduan.kernel.metrics import (
     DEADLINE_TIMERS_OPEN,
     DEADLINE_WARNINGS,
     ESCALATIONS,
-    MESSAGES_PRODUCED,
 )
 from aduan.kernel.stream_message import Message
 from aduan.kernel.topics import Topics
 from aduan.processing.app import batch_agent, create_app, run_worker
 from aduan.processing.batch_rule import TransactionalBatches
-from aduan.processing.dead_letter import dead_letter
-from schemas import DecodeError, codec
+from aduan.processing.outputs import Outputs
+from aduan.processing.transaction import Transactions
 
 log = logging.getLogger(__name__)
 
@@ -161,18 +160,10 @@ def _deadline(row: dict[str, Any]) -> Deadline:
 # --- the processes --------------------------------------------------------------------------------------------
 
 
-class _Sender:
-    """Publishes outputs to their topics, keyed by complaint id."""
-
-    def __init__(self, settings: Settings, publisher: kafka_clients.Publisher) -> None:
-        self.topics = Topics(settings.topic_prefix)
-        self.publisher = publisher
-
-    def send(self, output: Output) -> None:
-        topic = self.topics.complaint_events if output.topic == LOG else self.topics.commands
-        self.publisher.send(topic, output.key.encode(), codec().encode(output.name, output.record),
-                            [("type", output.name.encode())])
-        MESSAGES_PRODUCED.labels(processor=PROCESSOR, topic=topic.rsplit(".", 1)[-1], type=output.name).inc()
+def send(out: Outputs, topics: Topics, output: Output) -> None:
+    """Queue ``output`` on its topic (the log or the commands), keyed by complaint id."""
+    out.send(topics.complaint_events if output.topic == LOG else topics.commands, output.key, output.name,
+             output.record)
 
 
 class DeadlineTracking(TransactionalBatches):
@@ -182,15 +173,15 @@ class DeadlineTracking(TransactionalBatches):
 
     def __init__(self, settings: Settings, publisher: kafka_clients.Publisher,
                  tracker: DeadlineTracker | None = None) -> None:
-        super().__init__(settings)
-        self.publisher = publisher
-        self.sender = _Sender(settings, publisher)
+        super().__init__(settings, publisher)
+        self.topics = Topics(settings.topic_prefix)
         self.tracker = tracker or DeadlineTracker.load()
 
     def apply(self, cur: psycopg2.extensions.cursor, messages: list[Message]) -> None:
-        events = self._fresh_events(cur, self._decoded(messages))
+        events = self._fresh_events(cur, [(message, decoded.name, decoded.record)
+                                          for message, decoded in self.out.decoded(messages)
+                                          if decoded.name in TRACKED])
         if not events:
-            self.publisher.flush()
             return
         complaint_ids = {record["header"]["complaint_id"] for _, _, record in events}
         complaints: dict[str, Complaint | None] = dict(load_complaints(cur, complaint_ids, lock=True))
@@ -209,8 +200,7 @@ class DeadlineTracking(TransactionalBatches):
             deadlines.setdefault(cid, {}).update(applied.changed)
             changed.update(applied.changed)
             for output in applied.outputs:
-                self.sender.send(output)
-        self.publisher.flush()
+                send(self.out, self.topics, output)
         save_complaints(cur, changed_complaints.values())
         partitions = {cid: c.partition for cid, c in changed_complaints.items()}
         save_deadlines(cur, changed.values(), self.tracker, partitions)
@@ -218,20 +208,6 @@ class DeadlineTracking(TransactionalBatches):
             cur, "INSERT INTO deadline_applied_events (event_id, complaint_id) VALUES %s ON CONFLICT DO NOTHING",
             [(record["header"]["event_id"], record["header"]["complaint_id"]) for _, _, record in events],
             page_size=1000)
-
-    def _decoded(self, messages: list[Message]) -> list[tuple[Message, str, dict[str, Any]]]:
-        """The tracked complaint events of ``messages``; undecodable ones go to the dead-letter topic."""
-        events = []
-        for message in messages:
-            try:
-                decoded = codec().decode(message.value)
-            except DecodeError as exc:
-                dead_letter(self.publisher, self.sender.topics.dead_letter, PROCESSOR, message, "undecodable",
-                            f"{exc.code}: {exc.reason}")
-                continue
-            if decoded.name in TRACKED:
-                events.append((message, decoded.name, decoded.record))
-        return events
 
     @staticmethod
     def _fresh_events(cur: psycopg2.extensions.cursor,
@@ -254,13 +230,12 @@ class DeadlineTimers:
 
     def __init__(self, settings: Settings, publisher: kafka_clients.Publisher, clock: Clock,
                  tracker: DeadlineTracker | None = None, batch_size: int = TIMER_BATCH) -> None:
-        self.settings = settings
-        self.publisher = publisher
-        self.sender = _Sender(settings, publisher)
+        self.topics = Topics(settings.topic_prefix)
+        self.out = Outputs(PROCESSOR, publisher, self.topics.dead_letter)
+        self.transactions = Transactions(settings, self.out)
         self.clock = clock
         self.tracker = tracker or DeadlineTracker.load()
         self.batch_size = batch_size
-        self._conn: psycopg2.extensions.connection | None = None
         self._count_open_at = 0.0
 
     def fire_due(self, highwaters: Mapping[int, int]) -> int:
@@ -271,7 +246,6 @@ class DeadlineTimers:
         while True:
             looked_at, firings = self._fire_batch(now, highwaters)
             fired += len(firings)
-            _count(firings)
             if looked_at < self.batch_size or not firings:
                 break
         if time.monotonic() >= self._count_open_at:
@@ -280,44 +254,43 @@ class DeadlineTimers:
         return fired
 
     def _fire_batch(self, now: datetime, highwaters: Mapping[int, int]) -> tuple[int, list[Firing]]:
-        conn = self._connection()
-        try:
-            with conn.cursor() as cur:
-                ready = caught_up_partitions(cur, Topics(self.settings.topic_prefix).complaint_events, highwaters)
-                due = due_deadlines(cur, ready, now, self.batch_size) if ready else []
-                complaints = load_complaints(cur, {d.clock.complaint_id for d in due}, lock=False)
-                results = [self.tracker.fire(complaints[d.clock.complaint_id], d, now) for d in due]
-                firings = [firing for result in results for firing in result.firings]
-                written = record_firings(cur, firings, now)
-                firings = [f for f in firings if (f.deadline_id, f.alarm, f.step) in written]
-                for firing in firings:
-                    self.sender.send(firing.output)
-                self.publisher.flush()
-                save_deadlines(cur, [r.deadline for r in results], self.tracker,
-                               {cid: c.partition for cid, c in complaints.items()})
-            conn.commit()
-        except Exception:
-            if not conn.closed:
-                conn.rollback()
-            raise
+        with self.transactions.unit() as cur:
+            ready = caught_up_partitions(cur, self.topics.complaint_events, highwaters)
+            due = due_deadlines(cur, ready, now, self.batch_size) if ready else []
+            complaints = load_complaints(cur, {d.clock.complaint_id for d in due}, lock=False)
+            results = [self.tracker.fire(complaints[d.clock.complaint_id], d, now) for d in due]
+            firings = [firing for result in results for firing in result.firings]
+            written = record_firings(cur, firings, now)
+            firings = [f for f in firings if (f.deadline_id, f.alarm, f.step) in written]
+            for firing in firings:
+                send(self.out, self.topics, firing.output)
+            self._count(firings)
+            save_deadlines(cur, [r.deadline for r in results], self.tracker,
+                           {cid: c.partition for cid, c in complaints.items()})
         return len(due), firings
 
+    def _count(self, firings: list[Firing]) -> None:
+        """Count the firings in the deadline metrics (once they committed)."""
+        for (alarm, agency, stage, level), n in Tally((f.alarm, f.agency or "none", f.stage.value, f.level)
+                                                      for f in firings).items():
+            if alarm == Alarm.WARNING:
+                self.out.count(DEADLINE_WARNINGS, n, agency=agency, stage=stage)
+            elif alarm == Alarm.BREACH:
+                self.out.count(DEADLINE_BREACHES, n, agency=agency, stage=stage)
+            elif alarm == ESCALATION:
+                self.out.count(ESCALATIONS, n, agency=agency, stage=stage, level=level)
+            else:
+                self.out.count(DEADLINE_CLOSES_REQUESTED, n)
+
     def _count_open_timers(self) -> None:
-        with self._connection().cursor() as cur:
+        with self.transactions.unit() as cur:
             cur.execute("SELECT stage, count(*) FROM deadline_clocks WHERE alarm_at IS NOT NULL GROUP BY stage")
             open_timers = dict(cur.fetchall())
-        self._conn.commit()
         for stage in Stage:
             DEADLINE_TIMERS_OPEN.labels(stage=stage.value).set(open_timers.get(stage.value, 0))
 
-    def _connection(self) -> psycopg2.extensions.connection:
-        if self._conn is None or self._conn.closed:
-            self._conn = db.connect(self.settings)
-        return self._conn
-
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
+        self.transactions.close()
 
 
 def caught_up_partitions(cur: psycopg2.extensions.cursor, topic: str, highwaters: Mapping[int, int]) -> list[int]:
@@ -329,20 +302,6 @@ def caught_up_partitions(cur: psycopg2.extensions.cursor, topic: str, highwaters
                 (PROCESSOR, topic))
     applied = dict(cur.fetchall())
     return sorted(p for p, highwater in highwaters.items() if applied.get(p, 0) == highwater)
-
-
-def _count(firings: list[Firing]) -> None:
-    """Count committed firings in the deadline metrics."""
-    for (alarm, agency, stage, level), n in Tally((f.alarm, f.agency or "none", f.stage.value, f.level)
-                                                  for f in firings).items():
-        if alarm == Alarm.WARNING:
-            DEADLINE_WARNINGS.labels(agency=agency, stage=stage).inc(n)
-        elif alarm == Alarm.BREACH:
-            DEADLINE_BREACHES.labels(agency=agency, stage=stage).inc(n)
-        elif alarm == ESCALATION:
-            ESCALATIONS.labels(agency=agency, stage=stage, level=level).inc(n)
-        else:
-            DEADLINE_CLOSES_REQUESTED.inc(n)
 
 
 def _highwaters(app: faust.App, topic: str) -> dict[int, int]:

@@ -3,8 +3,8 @@
 Which event reaches which inbox, and the privacy rules, are in :mod:`aduan.domain.inbox`. For each batch of the
 log, in one PostgreSQL transaction (``aduan.processing.batch_rule.TransactionalBatches``): lock this processor's offset rows
 and skip what was handled; load the batch's dossiers (``dispatch_dossiers``, locked); fold every event into its
-dossier; publish the inbox items (key: complaint id) and wait for the acknowledgements; save the dossiers and
-the next offsets; commit. A crash before the commit republishes items with the same event ids, which the agency
+dossier; publish the inbox items (key: complaint id); save the dossiers and the next offsets; wait for the
+acknowledgements; commit; count. A crash before the commit republishes items with the same event ids, which the agency
 client drops. Every agency's inbox topic is created at start (one partition); an agency missing from the
 directory gets its inbox the first time this process writes to it.
 
@@ -17,9 +17,7 @@ processor's warnings say when.
 from __future__ import annotations
 
 import logging
-from collections import Counter as Tally
 from datetime import datetime
-from typing import Any
 
 import psycopg2.extensions
 import psycopg2.extras
@@ -31,13 +29,11 @@ from aduan.domain.inbox import INBOX_ITEM, Delivery, Dossier, inbox_items
 from aduan.domain.records import DOCUMENTS
 from aduan.kernel import kafka_clients, topics
 from aduan.kernel.config import Settings
-from aduan.kernel.metrics import INBOX_ITEMS, MESSAGES_PRODUCED
+from aduan.kernel.metrics import INBOX_ITEMS
 from aduan.kernel.stream_message import Message
 from aduan.kernel.topics import Topics
 from aduan.processing.app import batch_agent, create_app, run_worker
 from aduan.processing.batch_rule import TransactionalBatches
-from aduan.processing.dead_letter import dead_letter
-from schemas import DecodeError, codec
 
 log = logging.getLogger(__name__)
 
@@ -89,21 +85,14 @@ class Dispatcher(TransactionalBatches):
 
     def __init__(self, settings: Settings, publisher: kafka_clients.Publisher, follow_up_due: FollowUpDeadlines,
                  inboxes: set[str] | None = None) -> None:
-        super().__init__(settings)
+        super().__init__(settings, publisher)
         self.topics = Topics(settings.topic_prefix)
-        self.publisher = publisher
         self.follow_up_due = follow_up_due
         self._inboxes: set[str] = set(inboxes or ())
-        self._delivered: Tally[str] = Tally()
 
-    def committed(self, delivered: Tally[str] | None) -> None:
-        """Items are counted once their batch committed."""
-        for kind, count in (delivered or {}).items():
-            INBOX_ITEMS.labels(kind=kind).inc(count)
-
-    def apply(self, cur: psycopg2.extensions.cursor, messages: list[Message]) -> Tally[str]:
-        self._delivered = Tally()
-        events = self._decoded(messages)
+    def apply(self, cur: psycopg2.extensions.cursor, messages: list[Message]) -> None:
+        events = [(decoded.name, decoded.record) for _, decoded in self.out.decoded(messages)
+                  if "header" in decoded.record]
         dossiers = load_dossiers(cur, {record["header"]["complaint_id"] for _, record in events})
         changed: dict[str, Dossier] = {}
         for name, record in events:
@@ -118,34 +107,16 @@ class Dispatcher(TransactionalBatches):
                 dossiers[complaint_id] = changed[complaint_id] = after
             for delivery in deliveries:
                 self._deliver(complaint_id, delivery)
-        self.publisher.flush()
         if changed:
             save_dossiers(cur, list(changed.values()))
-        return self._delivered
-
-    def _decoded(self, messages: list[Message]) -> list[tuple[str, dict[str, Any]]]:
-        """The complaint events of ``messages``; undecodable ones go to the dead-letter topic."""
-        events = []
-        for message in messages:
-            try:
-                decoded = codec().decode(message.value)
-            except DecodeError as exc:
-                dead_letter(self.publisher, self.topics.dead_letter, PROCESSOR, message, "undecodable",
-                            f"{exc.code}: {exc.reason}")
-                continue
-            if "header" in decoded.record:
-                events.append((decoded.name, decoded.record))
-        return events
 
     def _deliver(self, complaint_id: str, delivery: Delivery) -> None:
         topic = self.topics.agency_inbox(delivery.agency)
         if topic not in self._inboxes:
             topics.ensure(self.settings, self.topics.inboxes([delivery.agency]))
             self._inboxes.add(topic)
-        self.publisher.send(topic, complaint_id.encode(), codec().encode(INBOX_ITEM, delivery.record),
-                            [("type", INBOX_ITEM.encode()), ("kind", delivery.record["kind"].encode())])
-        MESSAGES_PRODUCED.labels(processor=PROCESSOR, topic="inbox", type=INBOX_ITEM).inc()
-        self._delivered[delivery.record["kind"]] += 1
+        self.out.send(topic, complaint_id, INBOX_ITEM, delivery.record, [("kind", delivery.record["kind"].encode())])
+        self.out.count(INBOX_ITEMS, kind=delivery.record["kind"])
 
 
 def run(settings: Settings) -> None:

@@ -7,7 +7,7 @@ delivery whose key (``<channel>:<message id>``) already has a receipt in ``intak
 its tracking id (unique index; a taken candidate moves to the next, counted in
 ``aduan_tracking_id_collisions_total``); write the receipts (a tracking id that another worker took meanwhile
 fails here, before anything is published, and the batch is retried); publish the events, replies and dead
-letters and wait for the broker's acknowledgements; write the next offsets; commit. A crash before the commit
+letters; write the next offsets; wait for the broker's acknowledgements; commit; count. A crash before the commit
 republishes the same event ids, which consumers drop.
 
 On a tracking id collision the complaint keeps its complaint id and gets the next candidate tracking id; the
@@ -40,17 +40,13 @@ from aduan.domain.replies import (
 from aduan.domain.tracking import TrackingIds, complaint_id, delivery_key
 from aduan.kernel import kafka_clients
 from aduan.kernel.config import Settings
-from aduan.kernel.metrics import (
-    INTAKE_REPORTS,
-    MESSAGES_PRODUCED,
-    TRACKING_ID_COLLISIONS,
-)
+from aduan.kernel.metrics import INTAKE_REPORTS, TRACKING_ID_COLLISIONS
 from aduan.kernel.privacy import Sealer, protect, tracking_ids
 from aduan.kernel.stream_message import Message
 from aduan.kernel.topics import Topics
 from aduan.processing.app import batch_agent, create_app, run_worker
 from aduan.processing.batch_rule import TransactionalBatches
-from aduan.processing.dead_letter import dead_letter
+from aduan.processing.outputs import Outputs
 from schemas import DecodeError, codec
 
 log = logging.getLogger(__name__)
@@ -137,16 +133,15 @@ class IntakeProcessor(TransactionalBatches):
     def __init__(self, settings: Settings, publisher: kafka_clients.Publisher, *, rules: Rules | None = None,
                  ids: TrackingIds | None = None, sealer: Sealer | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
-        super().__init__(settings)
+        super().__init__(settings, publisher)
         self.topics = Topics(settings.topic_prefix)
-        self.publisher = publisher
         self.rules = rules or Rules()
         self.ids = ids or tracking_ids(settings)
         self.sealer = sealer or Sealer.from_settings(settings)
         self.clock = clock
 
     def apply(self, cur: psycopg2.extensions.cursor, messages: list[Message]) -> None:
-        first = _first_deliveries(cur, [check(m, self.rules) for m in messages])
+        first = _first_deliveries(cur, [check(m, self.rules) for m in messages], self.out)
         valid = [item for item in first if isinstance(item, Valid)]
         tracking = self._tracking_ids(cur, [item.key for item in valid])
         receipts = [(item.key, item.report["channel"], "rejected", None, None, 0, item.report["received_at"])
@@ -162,7 +157,6 @@ class IntakeProcessor(TransactionalBatches):
                 self._accept(item, *tracking[item.key])
             else:
                 self._refuse(item)
-        self.publisher.flush()
 
     def _tracking_ids(self, cur: psycopg2.extensions.cursor, keys: list[str]) -> dict[str, tuple[str, int]]:
         """A tracking id per new delivery key, none already taken (in the table or earlier in this batch)."""
@@ -175,7 +169,7 @@ class IntakeProcessor(TransactionalBatches):
             taken = {row[0] for row in cur.fetchall()} | {tid for tid, _ in chosen.values()}
             for key, candidate in candidates.items():
                 if candidate in taken:
-                    TRACKING_ID_COLLISIONS.inc()
+                    self.out.count(TRACKING_ID_COLLISIONS)
                     log.warning("tracking id %s is taken; delivery %s gets the next candidate", candidate, key)
                     pending[key] += 1
                 else:
@@ -186,8 +180,8 @@ class IntakeProcessor(TransactionalBatches):
     def _accept(self, item: Valid, tracking_id: str, attempt: int) -> None:
         event = complaint_submitted(item.report, item.key, tracking_id, self.ids, self.rules, self.sealer)
         cid = event["header"]["complaint_id"]
-        self._send(self.topics.complaint_events, cid, Event.SUBMITTED, event)
-        INTAKE_REPORTS.labels(outcome="accepted").inc()
+        self.out.send(self.topics.complaint_events, cid, Event.SUBMITTED, event)
+        self.out.count(INTAKE_REPORTS, outcome="accepted")
         if item.report["channel"] in ANSWERED_AT_THE_DOOR and attempt == 0:
             return
         reply = notification(kind=ACCEPTED, cause=item.key, channel=item.report["channel"],
@@ -195,11 +189,11 @@ class IntakeProcessor(TransactionalBatches):
                              text=accepted_text(tracking_id), created_at=self.clock(), complaint_id=cid,
                              tracking_id=tracking_id)
         if reply is not None:
-            self._send(self.topics.notifications, cid, REPORTER_NOTIFICATION, reply)
+            self.out.send(self.topics.notifications, cid, REPORTER_NOTIFICATION, reply)
 
     def _refuse(self, item: Refused) -> None:
-        dead_letter(self.publisher, self.topics.dead_letter, PROCESSOR, item.message, item.code, item.reason)
-        INTAKE_REPORTS.labels(outcome="undecodable" if item.report is None else "rejected").inc()
+        self.out.dead_letter(item.message, item.code, item.reason)
+        self.out.count(INTAKE_REPORTS, outcome="undecodable" if item.report is None else "rejected")
         log.info("dead-lettered %s/%d@%d: %s", item.message.topic, item.message.partition, item.message.offset,
                  item.reason)
         if item.report is None or not item.problems:
@@ -208,14 +202,11 @@ class IntakeProcessor(TransactionalBatches):
                              reporter=item.report["reporter"], reporter_sealed=item.report["reporter_sealed"],
                              text=rejected_text(item.problems), created_at=self.clock())
         if reply is not None:
-            self._send(self.topics.notifications, item.key, REPORTER_NOTIFICATION, reply)
-
-    def _send(self, topic: str, key: str, name: str, record: dict[str, Any]) -> None:
-        self.publisher.send(topic, key.encode(), codec().encode(name, record), [("type", name.encode())])
-        MESSAGES_PRODUCED.labels(processor=PROCESSOR, topic=topic.rsplit(".", 1)[-1], type=name).inc()
+            self.out.send(self.topics.notifications, item.key, REPORTER_NOTIFICATION, reply)
 
 
-def _first_deliveries(cur: psycopg2.extensions.cursor, checked: list[Valid | Refused]) -> list[Valid | Refused]:
+def _first_deliveries(cur: psycopg2.extensions.cursor, checked: list[Valid | Refused],
+                      out: Outputs) -> list[Valid | Refused]:
     """``checked`` without the deliveries that have a receipt or came earlier in the batch (counted as duplicates)."""
     keys = [item.key for item in checked if item.key is not None]
     cur.execute("SELECT delivery_key FROM intake_receipts WHERE delivery_key = ANY(%s)", (keys,))
@@ -224,7 +215,7 @@ def _first_deliveries(cur: psycopg2.extensions.cursor, checked: list[Valid | Ref
     for item in checked:
         if item.key is not None:
             if item.key in seen:
-                INTAKE_REPORTS.labels(outcome="duplicate").inc()
+                out.count(INTAKE_REPORTS, outcome="duplicate")
                 continue
             seen.add(item.key)
         first.append(item)

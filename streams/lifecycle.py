@@ -9,9 +9,9 @@ assigns the same partition number of the three to one worker, so one worker owns
 topics* (so two workers overlapping in a rebalance never hold the same complaints: the second waits, then skips
 what the first handled), skip messages below the stored next offsets, load the batch's complaint states
 (``lifecycle_complaints``, locked), take the log's messages of the batch first, then decide every command in
-order, publish the events with the idempotent producer and wait for the acknowledgements, save states, command
-outcomes and next offsets, commit. A crash before the commit decides the same commands again: the same event
-ids (they derive from the command id) are published again, and consumers drop them.
+order, publish the events with the idempotent producer, save states, command outcomes and next offsets, wait for
+the acknowledgements, commit, count the decisions. A crash before the commit decides the same commands again: the
+same event ids (they derive from the command id) are published again, and consumers drop them.
 
 **From the log** it takes ``ComplaintSubmitted`` (creates the state, then auto-verifies the submissions that
 ``aduan/data/lifecycle.yaml`` lists: ComplaintVerified + ComplaintDispositioned) and ``PersonalDataErased``.
@@ -41,7 +41,6 @@ the reporter gateway and the deadline processor write there).
 from __future__ import annotations
 
 import logging
-from collections import Counter as Tally
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -67,13 +66,12 @@ from aduan.domain.routing import Disposition, reroute, route
 from aduan.kernel import kafka_clients, topics
 from aduan.kernel.clock import Clock, clock_from_env
 from aduan.kernel.config import Settings
-from aduan.kernel.metrics import AUTO_VERIFIED, LIFECYCLE_COMMANDS, MESSAGES_PRODUCED
+from aduan.kernel.metrics import AUTO_VERIFIED, LIFECYCLE_COMMANDS
 from aduan.kernel.signing import SIGNED_ACTION, AgencyKeys, is_authentic
 from aduan.kernel.stream_message import Message
 from aduan.kernel.topics import Topics
 from aduan.processing.app import batch_agent, create_app, run_worker
-from aduan.processing.batch_rule import TransactionalBatches, lock_offsets, unhandled
-from aduan.processing.dead_letter import dead_letter
+from aduan.processing.batch_rule import TransactionalBatches, unhandled
 from schemas import DecodeError, codec
 from streams.lifecycle_config import load_config
 from streams.lifecycle_store import (
@@ -220,8 +218,6 @@ class _Work:
     done: set[str]
     changed: dict[str, ComplaintState] = field(default_factory=dict)
     outcomes: list[Outcome] = field(default_factory=list)
-    tally: Tally[tuple[str, str]] = field(default_factory=Tally)
-    auto_verified: int = 0
 
     def apply(self, state: ComplaintState, emitted: Emitted) -> None:
         for name, record in emitted:
@@ -236,10 +232,9 @@ class LifecycleProcessor(TransactionalBatches):
 
     def __init__(self, settings: Settings, publisher: kafka_clients.Publisher, *, route: Route, config: LifecycleConfig,
                  keys: AgencyKeys, clock: Clock) -> None:
-        super().__init__(settings)
+        super().__init__(settings, publisher)
         self.topics = Topics(settings.topic_prefix)
         self.consumed = [self.topics.complaint_events, self.topics.commands, self.topics.agency_actions]
-        self.publisher = publisher
         self.route = route
         self.config = config
         self.keys = keys
@@ -255,14 +250,8 @@ class LifecycleProcessor(TransactionalBatches):
         """Locks the batch's partition numbers on all three co-partitioned topics, not only those in the batch:
         otherwise two workers overlapping in a rebalance could change one complaint through different topics."""
         partitions = {m.partition for m in batch}
-        start = lock_offsets(cur, self.consumer, ((t, p) for t in self.consumed for p in partitions))
+        start = self.offsets.lock(cur, ((t, p) for t in self.consumed for p in partitions))
         return unhandled(self.consumer, start, batch, self.log_ends)
-
-    def committed(self, work: _Work | None) -> None:
-        if work is not None:
-            for (command, outcome), count in work.tally.items():
-                LIFECYCLE_COMMANDS.labels(command=command, outcome=outcome).inc(count)
-            AUTO_VERIFIED.inc(work.auto_verified)
 
     def apply(self, cur: psycopg2.extensions.cursor, messages: list[Message]) -> _Work:
         # The log's messages first: a submission read in the same batch as a command about it comes before it.
@@ -278,8 +267,7 @@ class LifecycleProcessor(TransactionalBatches):
             elif isinstance(item, Incoming):
                 self._decide(work, item, now)
             elif isinstance(item, Unacceptable):
-                self._refuse(work, item.message, "unreadable", item.code, item.reason)
-        self.publisher.flush()
+                self._refuse(item.message, "unreadable", item.code, item.reason)
         save_states(cur, work.changed.values())
         save_outcomes(cur, work.outcomes)
         return work
@@ -296,19 +284,20 @@ class LifecycleProcessor(TransactionalBatches):
         emitted = auto_verify(state, route=self.route, now=now, config=self.config) if known is None else []
         work.apply(state, emitted)
         self._publish(emitted)
-        work.auto_verified += bool(emitted)
+        if emitted:
+            self.out.count(AUTO_VERIFIED)
 
     def _decide(self, work: _Work, item: Incoming, now: datetime) -> None:
         command = item.command
         name = type(command).__name__
         if command.command_id in work.done:
-            work.tally[(name, "duplicate")] += 1
+            self.out.count(LIFECYCLE_COMMANDS, command=name, outcome="duplicate")
             return
         state = work.states.get(command.complaint_id)
         try:
             emitted = decide(state, command, route=self.route, now=now, config=self.config)
         except Refused as refusal:
-            self._refuse(work, item.message, name, refusal.code.value, refusal.reason)
+            self._refuse(item.message, name, refusal.code.value, refusal.reason)
             work.outcomes.append(Outcome(command.command_id, command.complaint_id, name, refusal.code.value,
                                          refusal.reason))
             return
@@ -317,19 +306,16 @@ class LifecycleProcessor(TransactionalBatches):
         self._publish(emitted)
         work.done.add(command.command_id)
         work.outcomes.append(Outcome(command.command_id, command.complaint_id, name, ACCEPTED))
-        work.tally[(name, ACCEPTED)] += 1
+        self.out.count(LIFECYCLE_COMMANDS, command=name, outcome=ACCEPTED)
 
-    def _refuse(self, work: _Work, message: Message, command: str, code: str, reason: str) -> None:
-        dead_letter(self.publisher, self.topics.dead_letter, PROCESSOR, message, code, reason)
-        work.tally[(command, code)] += 1
+    def _refuse(self, message: Message, command: str, code: str, reason: str) -> None:
+        self.out.dead_letter(message, code, reason)
+        self.out.count(LIFECYCLE_COMMANDS, command=command, outcome=code)
         log.info("refused %s/%d@%d (%s): %s", message.topic, message.partition, message.offset, code, reason)
 
     def _publish(self, emitted: Emitted) -> None:
         for name, record in emitted:
-            key = record["header"]["complaint_id"].encode()
-            self.publisher.send(self.topics.complaint_events, key, codec().encode(name, record),
-                                [("type", name.encode())])
-            MESSAGES_PRODUCED.labels(processor=PROCESSOR, topic="complaint-events", type=name).inc()
+            self.out.send(self.topics.complaint_events, record["header"]["complaint_id"], name, record)
 
 
 def run(settings: Settings) -> None:

@@ -1,4 +1,5 @@
-"""PostgreSQL access: connections, SQL migrations applied in order and recorded, and consumed-offset tracking.
+"""PostgreSQL access: connections and SQL migrations applied in order and recorded (processors keep their
+consumed offsets with :class:`aduan.processing.offsets.OffsetStore`).
 
 Migrations are plain SQL files named ``NNNN_what.sql`` in ``aduan/migrations`` (processor state) and
 ``projections/migrations`` (read models); each is applied once, in its own transaction, and recorded in
@@ -9,11 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
 import psycopg2
 import psycopg2.extensions
-import psycopg2.extras
 
 from aduan.kernel.config import Settings
 
@@ -78,22 +78,3 @@ def migrate(settings: Settings, report: Callable[[str], None] = lambda _: None) 
         return applied
     finally:
         conn.close()
-
-
-def load_offsets(conn: psycopg2.extensions.connection, consumer: str) -> dict[tuple[str, int], int]:
-    """The next offset to read per (topic, partition), as last committed by ``consumer``."""
-    with conn.cursor() as cur:
-        cur.execute("SELECT topic, partition, next_offset FROM consumer_offsets WHERE consumer = %s", (consumer,))
-        return {(topic, partition): offset for topic, partition, offset in cur.fetchall()}
-
-
-def save_offsets(cur: psycopg2.extensions.cursor, consumer: str,
-                 next_offsets: Iterable[tuple[str, int, int]]) -> None:
-    """Record (topic, partition, next offset) for ``consumer`` inside the caller's transaction."""
-    psycopg2.extras.execute_values(
-        cur,
-        "INSERT INTO consumer_offsets (consumer, topic, partition, next_offset) VALUES %s "
-        "ON CONFLICT (consumer, topic, partition) DO UPDATE SET next_offset = GREATEST("
-        "consumer_offsets.next_offset, EXCLUDED.next_offset), updated_at = now()",
-        [(consumer, topic, partition, offset) for topic, partition, offset in next_offsets],
-    )

@@ -35,8 +35,6 @@ MAX_LAG_ENV = "ADUAN_HEALTH_MAX_LAG_MESSAGES"
 LAST_COMMIT_METRIC = "aduan_last_commit_timestamp_seconds"
 LAG_METRIC = "aduan_consumer_lag_messages"
 LOG_MISMATCH_METRIC = "aduan_log_mismatch_offsets"
-# The projector reports its lag per partition in its own gauge, without a processor label.
-PROJECTION_LAG_METRIC, PROJECTOR = "aduan_projection_lag_events", "projector"
 
 
 @dataclass(frozen=True)
@@ -92,9 +90,6 @@ def progress(families: Iterable[Metric]) -> list[Progress]:
                 refused.setdefault(labels["processor"], []).append(
                     f"{labels['topic']} partition {labels['partition']}: its stored next offset is "
                     f"{int(sample.value)} beyond the log's end")
-                continue
-            if sample.name == PROJECTION_LAG_METRIC:
-                lags[PROJECTOR] = lags.get(PROJECTOR, 0) + int(sample.value)
                 continue
             processor = sample.labels.get("processor")
             if processor is None:

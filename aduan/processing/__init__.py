@@ -1,1 +1,2 @@
-"""The processor runtime: the batch agent every stream processor runs on (faust-streaming)."""
+"""The processor runtime every processor runs on (faust-streaming): the batch agent, the batch rule, the offset
+store, the unit of work and its outputs."""

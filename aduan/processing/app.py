@@ -14,7 +14,7 @@ import logging
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable
+from typing import Awaitable, Callable
 
 import faust
 from faust.types import TP
@@ -38,6 +38,8 @@ from aduan.processing.transport import App
 log = logging.getLogger(__name__)
 
 BatchHandler = Callable[[list[Message]], None]
+MAX_DELAY = 30.0  # seconds: the longest back-off between two attempts
+LAG_SECONDS = 5.0
 
 
 def create_app(name: str, settings: Settings, *, web_port: int | None = None) -> App:
@@ -84,25 +86,33 @@ def batch_agent(
     topics: list[str],
     handler: BatchHandler,
     *,
+    start: Callable[[], None] | None = None,
     max_batch: int = 5000,
     within: float | None = None,
 ) -> None:
     """Register an agent that feeds batches of ``topics`` to ``handler`` in a worker thread, in order.
 
-    A batch closes at ``max_batch`` events, or ``within`` seconds after the previous one was handed out when
-    anything arrived (default: ``Settings.batch_window_ms``).
+    ``start`` (if given) runs once in that thread before the first batch, retried like a batch. A batch closes at
+    ``max_batch`` events, or ``within`` seconds after the previous one was handed out when anything arrived
+    (default: ``Settings.batch_window_ms``).
 
     A batch whose handler raises is retried with back-off until it succeeds: a failure there means the
     database or the broker is unavailable, or the log is not the one the stored offsets belong to
-    (:class:`aduan.kernel.log_guard.OffsetsBeyondLog`), never a bad message (handlers dead-letter those themselves). A
-    batch that starts beyond the stored offsets (:class:`aduan.processing.batch_rule.OffsetGap`) is dropped and its partitions
-    are read again from the stored offsets, so that nothing the consumer skipped is lost.
+    (:class:`aduan.kernel.log_guard.OffsetsBeyondLog`), never a bad message (handlers dead-letter those). A
+    batch that starts beyond the stored offsets (:class:`aduan.processing.batch_rule.OffsetGap`) is dropped and its
+    partitions are read again from the stored offsets, so that nothing the consumer skipped is lost.
+
+    The consumer lag of every assigned partition of ``topics`` (fetch high-water mark minus the next offset to
+    handle) is exported after each batch and every ``LAG_SECONDS``, idle partitions included.
     """
     channel = app.topic(*topics)
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=processor)
+    lag = _Lag(app, processor, set(topics))
 
     async def run(stream: faust.StreamT) -> None:
         loop = asyncio.get_running_loop()
+        if start is not None:
+            await _retrying(processor, "starting", lambda: loop.run_in_executor(executor, start))
         last_gap: OffsetGap | None = None
         async for events in stream.take_events(max_batch, within or app.batch_window):
             delay = 0.5
@@ -128,18 +138,38 @@ def batch_agent(
                         await app.consumer.seek(TP(topic, partition), offset)
                     break
                 except Exception as exc:
-                    BATCH_FAILURES.labels(processor=processor).inc()
-                    if isinstance(exc, OffsetsBeyondLog):  # never skipped: refused until an operator mends the log
-                        exc.export()
-                    else:
-                        log.exception("%s: batch of %d failed; retrying in %.1f s", processor, len(events), delay)
+                    _failed(processor, exc, f"batch of {len(events)}", delay)
                     await asyncio.sleep(delay)
-                    delay = min(delay * 2, 30.0)
+                    delay = min(delay * 2, MAX_DELAY)
             BATCH_SECONDS.labels(processor=processor).observe(time.perf_counter() - started)
             LAST_COMMIT.labels(processor=processor).set(time.time())
-            _record_consumption(app, processor, batch)
+            _count_consumed(processor, batch)
+            lag.handled(batch)
+            await lag.export()
 
     app.agent(channel, name=f"{processor}-agent")(run)
+    app.timer(LAG_SECONDS, name=f"{processor}-lag")(lag.export)
+
+
+def _failed(processor: str, exc: Exception, what: str, delay: float) -> None:
+    """Count and report a failed attempt that will be retried in ``delay`` seconds."""
+    BATCH_FAILURES.labels(processor=processor).inc()
+    if isinstance(exc, OffsetsBeyondLog):  # never skipped: refused until an operator mends the log
+        exc.export()
+    else:
+        log.error("%s: %s failed; retrying in %.1f s", processor, what, delay, exc_info=exc)
+
+
+async def _retrying(processor: str, what: str, attempt: Callable[[], Awaitable[None]]) -> None:
+    """Await ``attempt()`` until it succeeds, with the batches' back-off."""
+    delay = 0.5
+    while True:
+        try:
+            return await attempt()
+        except Exception as exc:
+            _failed(processor, exc, what, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, MAX_DELAY)
 
 
 def _messages(app: faust.App, events: list[faust.EventT]) -> list[Message]:
@@ -172,19 +202,46 @@ def _highwater(app: faust.App, topic: str, partition: int) -> int | None:
         return None
 
 
-def _record_consumption(app: faust.App, processor: str, batch: list[Message]) -> None:
-    last: dict[tuple[str, int], int] = {}
+def _count_consumed(processor: str, batch: list[Message]) -> None:
     per_topic: dict[str, int] = {}
     for message in batch:
-        last[(message.topic, message.partition)] = message.offset
         per_topic[message.topic] = per_topic.get(message.topic, 0) + 1
     for topic, count in per_topic.items():
         MESSAGES_CONSUMED.labels(processor=processor, topic=topic).inc(count)
-    for (topic, partition), offset in last.items():
-        highwater = _highwater(app, topic, partition)
-        if highwater is not None:
-            CONSUMER_LAG.labels(processor=processor, topic=topic, partition=str(partition)).set(
-                max(0, highwater - offset - 1))
+
+
+class _Lag:
+    """``aduan_consumer_lag_messages`` of one agent: per assigned partition of its topics, the fetch high-water
+    mark minus the next offset to handle (the one after the last handled batch; before any, the consumer's
+    position)."""
+
+    def __init__(self, app: faust.App, processor: str, topics: set[str]) -> None:
+        self.app = app
+        self.processor = processor
+        self.topics = topics
+        self._next: dict[TP, int] = {}
+
+    def handled(self, batch: list[Message]) -> None:
+        for message in batch:
+            self._next[TP(message.topic, message.partition)] = message.offset + 1
+
+    async def export(self) -> None:
+        try:
+            assigned = [tp for tp in self.app.consumer.assignment() if tp.topic in self.topics]
+        except Exception:  # not started yet, or rebalancing: the next tick
+            return
+        self._next = {tp: offset for tp, offset in self._next.items() if tp in assigned}
+        for tp in assigned:
+            highwater = _highwater(self.app, tp.topic, tp.partition)
+            position = self._next.get(tp)
+            if position is None:
+                try:
+                    position = await self.app.consumer.position(tp)
+                except Exception:  # just taken away
+                    continue
+            if highwater is not None and position is not None:
+                CONSUMER_LAG.labels(processor=self.processor, topic=tp.topic, partition=str(tp.partition)).set(
+                    max(0, highwater - position))
 
 
 def run_worker(app: faust.App) -> None:

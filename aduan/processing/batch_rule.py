@@ -4,13 +4,12 @@ locks the processor's offset rows, refuses the batch when a stored offset is bey
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any
 
 import psycopg2.extensions
-import psycopg2.extras
 
-from aduan.kernel import db
 from aduan.kernel.config import Settings
+from aduan.kernel.kafka_clients import Publisher
 from aduan.kernel.log_guard import (
     LogEnds,
     Partitions,
@@ -18,22 +17,10 @@ from aduan.kernel.log_guard import (
     refuse_beyond_log,
 )
 from aduan.kernel.stream_message import Message, highwaters
-
-
-def lock_offsets(cur: psycopg2.extensions.cursor, consumer: str,
-                 partitions: Iterable[tuple[str, int]]) -> dict[tuple[str, int], int]:
-    """Lock ``consumer``'s offset rows of these (topic, partition) until commit; the next offset of each.
-
-    The lock fences a second worker that got the same partitions in a rebalance: it waits, then skips.
-    """
-    rows = sorted(set(partitions))
-    psycopg2.extras.execute_values(
-        cur, "INSERT INTO consumer_offsets (consumer, topic, partition, next_offset) VALUES %s "
-             "ON CONFLICT (consumer, topic, partition) DO NOTHING",
-        [(consumer, topic, partition, 0) for topic, partition in rows])
-    cur.execute("SELECT topic, partition, next_offset FROM consumer_offsets WHERE consumer = %s "
-                "AND (topic, partition) IN %s ORDER BY topic, partition FOR UPDATE", (consumer, tuple(rows)))
-    return {(topic, partition): offset for topic, partition, offset in cur.fetchall()}
+from aduan.kernel.topics import Topics
+from aduan.processing.offsets import OffsetStore
+from aduan.processing.outputs import Outputs
+from aduan.processing.transaction import Transactions
 
 
 class OffsetGap(RuntimeError):
@@ -84,12 +71,6 @@ def unhandled(consumer: str, start: dict[tuple[str, int], int], batch: list[Mess
     return [m for m in batch if m.offset >= start[(m.topic, m.partition)]]
 
 
-def fresh_messages(cur: psycopg2.extensions.cursor, consumer: str, batch: list[Message],
-                   confirm: LogEnds | None = None) -> list[Message]:
-    """The messages of ``batch`` that ``consumer`` has not handled yet, with its offset rows locked until commit."""
-    return unhandled(consumer, lock_offsets(cur, consumer, ((m.topic, m.partition) for m in batch)), batch, confirm)
-
-
 def next_offsets(batch: list[Message]) -> list[tuple[str, int, int]]:
     """(topic, partition, next offset) after ``batch``."""
     last: dict[tuple[str, int], int] = {}
@@ -101,48 +82,43 @@ def next_offsets(batch: list[Message]) -> list[tuple[str, int, int]]:
 class TransactionalBatches:
     """Handles each batch in one PostgreSQL transaction together with the offsets it consumed.
 
-    ``handle`` locks the consumer's offset rows, passes the messages not handled yet to :meth:`apply`, records the
-    next offsets and commits; any exception rolls everything back and propagates (``batch_agent`` retries).
+    A processor declares its ``consumer`` name (and, if not the shared table, its :class:`OffsetStore`) and its
+    :meth:`apply`; ``handle`` locks the offset rows, passes the messages not handled yet to :meth:`apply`, records
+    the next offsets, waits for the acknowledgement of what :attr:`out` queued, commits, and only then counts the
+    batch's metrics. Any exception rolls everything back and propagates (``batch_agent`` retries).
     """
 
     consumer = ""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, publisher: Publisher, offsets: OffsetStore | None = None) -> None:
         self.settings = settings
-        self._conn: psycopg2.extensions.connection | None = None
+        self.offsets = offsets or OffsetStore(self.consumer)
+        self.out = Outputs(self.consumer, publisher, Topics(settings.topic_prefix).dead_letter)
+        self.transactions = Transactions(settings, self.out)
 
     def handle(self, batch: list[Message]) -> None:
         """Handle one batch in one transaction; raises (and changes nothing) when PostgreSQL or the broker fails."""
-        if self._conn is None or self._conn.closed:
-            self._conn = db.connect(self.settings)
-        conn = self._conn
-        try:
-            with conn.cursor() as cur:
-                fresh = self.fresh(cur, batch)
-                result = self.apply(cur, fresh) if fresh else None
-                db.save_offsets(cur, self.consumer, next_offsets(batch))
-            conn.commit()
-        except Exception:
-            if not conn.closed:
-                conn.rollback()
-            raise
+        with self.transactions.unit() as cur:
+            fresh = self.fresh(cur, batch)
+            result = self.apply(cur, fresh) if fresh else None
+            self.offsets.save(cur, next_offsets(batch))
         self.committed(result)
 
     def fresh(self, cur: psycopg2.extensions.cursor, batch: list[Message]) -> list[Message]:
         """The messages not handled yet, their offset rows locked (a processor may lock more rows)."""
-        return fresh_messages(cur, self.consumer, batch, self.log_ends)
+        return unhandled(self.consumer, self.offsets.lock(cur, ((m.topic, m.partition) for m in batch)), batch,
+                         self.log_ends)
 
     def log_ends(self, partitions: Partitions) -> dict[tuple[str, int], int]:
         """Fresh high-water marks of ``partitions`` (from a fetch), to confirm a refusal."""
         return fetched_highwaters(self.settings, partitions)
 
     def apply(self, cur: psycopg2.extensions.cursor, messages: list[Message]) -> Any:
-        """Do the batch's work inside the transaction (publish and wait for acknowledgements here)."""
+        """Do the batch's work inside the transaction, sending through :attr:`out` and counting there."""
         raise NotImplementedError
 
     def committed(self, result: Any) -> None:
-        """After the commit, with what :meth:`apply` returned (None when nothing was fresh): count it."""
+        """After the commit, with what :meth:`apply` returned (None when nothing was fresh)."""
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
+        self.transactions.close()

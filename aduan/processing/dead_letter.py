@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
-from aduan.kernel.kafka_clients import Publisher
-from aduan.kernel.metrics import DEAD_LETTERS
 from aduan.kernel.stream_message import Message
-from schemas import codec
 
 DEAD_LETTER = "id.aduan.DeadLetter"
 
 
-def dead_letter(publisher: Publisher, topic: str, processor: str, message: Message, code: str, reason: str) -> None:
-    """Queue ``message`` on the dead-letter ``topic`` with a machine code and a reason in words."""
-    record = {
+def dead_letter_record(processor: str, message: Message, code: str, reason: str) -> dict[str, Any]:
+    """The ``DeadLetter`` record of ``message``, refused by ``processor`` with a machine code and a reason in words."""
+    return {
         "processor": processor,
         "source_topic": message.topic,
         "source_partition": message.partition,
@@ -25,6 +23,8 @@ def dead_letter(publisher: Publisher, topic: str, processor: str, message: Messa
         "reason": reason,
         "failed_at": datetime.now(timezone.utc),
     }
-    publisher.send(topic, message.key, codec().encode(DEAD_LETTER, record),
-                   [("reason_code", code.encode()), ("processor", processor.encode())])
-    DEAD_LETTERS.labels(processor=processor, reason=code).inc()
+
+
+def dead_letter_headers(processor: str, code: str) -> list[tuple[str, bytes]]:
+    """The headers a dead letter carries, for consumers that filter without decoding."""
+    return [("reason_code", code.encode()), ("processor", processor.encode())]

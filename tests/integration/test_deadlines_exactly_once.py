@@ -106,8 +106,8 @@ def test_replaying_the_whole_log_emits_nothing_twice(settings, shared_topics, tm
         cur.execute("DELETE FROM consumer_offsets WHERE consumer = %s", (PROCESSOR,))
     tracking.handle(everything)
     assert timers.fire_due(highwaters(everything, settings.partitions)) == 0
-    assert Counter(tracking.publisher.sent) == {Event.STAGE_COMPLETED: 3, Event.DEADLINE_SET: 3 * 3}
-    assert Counter(timers.publisher.sent) == {Event.DEADLINE_BREACHED: 6, Event.ESCALATED: 24}
+    assert Counter(tracking.out.publisher.sent) == {Event.STAGE_COMPLETED: 3, Event.DEADLINE_SET: 3 * 3}
+    assert Counter(timers.out.publisher.sent) == {Event.DEADLINE_BREACHED: 6, Event.ESCALATED: 24}
     assert len(read_all(settings, log_topic)) == len(everything)
     tracking.close()
     timers.close()

@@ -100,5 +100,5 @@ def test_projector_killed_mid_batch_and_restarted_projects_everything_exactly_on
     assert tuple(by_province[code] for code in provinces) == expected_provinces
     lag = wait_for(lambda: [line for line in urllib.request.urlopen(
         f"http://127.0.0.1:{settings.metrics_port}/metrics", timeout=5).read().decode().splitlines()
-        if line.startswith("aduan_projection_lag_events{")], 30, "the lag metric")
+        if line.startswith("aduan_consumer_lag_messages{") and 'processor="projector"' in line], 30, "the lag metric")
     assert len(lag) == settings.partitions and all(line.endswith(" 0.0") for line in lag)

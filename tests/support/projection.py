@@ -1,5 +1,6 @@
-"""Helpers of the projection tests: publishing a history to the complaint event log, projecting it with a projector
-in the test's process, querying the read models, and the scripted and busy histories several tests project."""
+"""Helpers of the projection tests: publishing a history to the complaint event log, projecting it with the
+projector's batch handler in the test's process, querying the read models, and the scripted and busy histories
+several tests project."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import random
 from datetime import timedelta
 
 import psycopg2.extras
+from kafka import TopicPartition
 
 from aduan.kernel import db, kafka_clients
 from aduan.kernel.config import Settings
+from aduan.kernel.stream_message import Message
 from aduan.kernel.topics import Topics
 from projections.lag import log_heads
-from projections.projector import Projector
+from projections.projector import Projection
 from tests.support import wait_for
 from tests.support.history import START, History, full_lifecycle
 
@@ -46,14 +49,31 @@ def caught_up(settings: Settings, heads: dict[int, int]) -> bool:
 
 
 def project_all(settings: Settings) -> None:
-    """Run a projector in this process until the read models hold the whole log."""
+    """Feed the log from the stored offsets to the projector's batch handler until the read models hold it all."""
     heads = log_heads(settings)
-    projector = Projector(settings)
-    projector.start()
+    publisher = kafka_clients.Publisher(kafka_clients.producer(settings))
+    projection = Projection(settings, publisher)
+    consumer = kafka_clients.consumer(settings, None)
     try:
-        wait_for(lambda: projector.step() is None and caught_up(settings, heads), 60, "the projector to catch up")
+        projection.start()
+        stored = stored_offsets(settings)
+        consumer.assign([TopicPartition(projection.topic, p) for p in heads])
+        for tp in consumer.assignment():
+            consumer.seek(tp, stored.get(tp.partition, 0))
+
+        def step() -> bool:
+            polled = consumer.poll(timeout_ms=200, max_records=5000)
+            batch = [Message(r.topic, r.partition, r.offset, r.key, r.value, highwater=consumer.highwater(tp))
+                     for tp, records in polled.items() for r in records]
+            if batch:
+                projection.handle(batch)
+            return caught_up(settings, heads)
+
+        wait_for(step, 60, "the projector to catch up")
     finally:
-        projector.close()
+        consumer.close()
+        projection.close()
+        publisher.close()
 
 
 def query(settings: Settings, sql: str, params: tuple = ()) -> list[dict]:

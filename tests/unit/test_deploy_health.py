@@ -75,12 +75,9 @@ def test_the_worst_processor_of_a_process_decides():
     assert health.judge("deadlines", processors, NOW, LIMITS).status == health.STALLED
 
 
-def test_the_projectors_own_lag_gauge_counts_as_its_lag():
-    reg = registry("projector", [], NOW - 900)
-    lag = Gauge(health.PROJECTION_LAG_METRIC, "lag", ["partition"], registry=reg)
-    lag.labels("0").set(30)
-    lag.labels("1").set(12)
-    check = health.judge("projector", health.progress(reg.collect()), NOW, LIMITS)
+def test_the_projector_is_judged_like_every_processor_from_the_shared_lag_gauge():
+    check = health.judge("projector", health.progress(registry("projector", [30, 12], NOW - 900).collect()), NOW,
+                         LIMITS)
     assert check.status == health.STALLED and "42 behind" in check.detail
 
 
