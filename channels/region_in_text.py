@@ -85,5 +85,5 @@ def _common_ancestor(regions: Regions, codes: set[str]) -> str | None:
 
 @cache
 def region_finder() -> RegionFinder:
-    """The finder over the packaged directory's regions, built once per process."""
+    """The finder over the directory's regions, built once per process."""
     return RegionFinder(Directory.load().regions)

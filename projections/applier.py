@@ -24,7 +24,6 @@ from projections.pgcopy import copy_lines
 from projections.schema import SCHEMA, checked
 from projections.tables import STAGES, STATUS, TIMELINE, status_select_list
 
-
 Event = tuple[Message, tuple[str, dict]]  # a log message and its decoded (event name, record)
 
 

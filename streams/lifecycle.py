@@ -242,7 +242,7 @@ class LifecycleProcessor(TransactionalBatches):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "LifecycleProcessor":
-        """The processor with the packaged directory, the configured lifecycle settings, keys and clock."""
+        """The processor with the directory, the configured lifecycle settings, keys and clock."""
         return cls(settings, kafka_clients.Publisher(kafka_clients.producer(settings)), route=DirectoryRoute(Directory.load()),
                    config=load_config(), keys=AgencyKeys.from_settings(settings), clock=clock_from_env())
 

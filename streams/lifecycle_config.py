@@ -16,10 +16,10 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
-from aduan.domain.directory import DATA_DIR
+from aduan.domain.directory_data import PACKAGED
 from aduan.domain.lifecycle import LifecycleConfig
 
-DEFAULT_PATH = DATA_DIR / "lifecycle.yaml"
+DEFAULT_PATH = PACKAGED / "lifecycle.yaml"
 CONFIG_ENV = "ADUAN_LIFECYCLE_CONFIG"
 CHANNELS_ENV = "ADUAN_AUTO_VERIFY_CHANNELS"
 CATEGORIES_ENV = "ADUAN_AUTO_VERIFY_CATEGORIES"

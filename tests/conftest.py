@@ -2,7 +2,8 @@
 
 With ``ADUAN_KAFKA_BOOTSTRAP`` / ``ADUAN_DATABASE_URL`` set, those are used; otherwise the embedded tansu
 broker and an embedded PostgreSQL are started on free ports and stopped at the end. Never the machine's own
-PostgreSQL on 5432: a fresh machine has none.
+PostgreSQL on 5432: a fresh machine has none. A test that needs a working stack but not all 569 agencies (each
+with its inbox topic) asks for ``small_directory``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Iterator
 
 import pytest
 
+from aduan.domain.directory_data import PACKAGED, SETTING
+from aduan.domain.regions import REGIONS_FILE
 from aduan.kernel import topics
 from aduan.kernel.config import Settings
 from aduan.runtime.embedded.broker import EmbeddedBroker
@@ -24,6 +27,9 @@ from tests.support import Process
 from tests.support.deployment import new_deployment
 
 REAL_SERVERS = {"kafka_bootstrap", "postgres_url"}
+# The regions of the small directory: Sulawesi Tenggara, where the tests place their complaints, and Kota Jakarta
+# Pusat (test_routing routes one report outside Sulawesi Tenggara), each with its districts and its province.
+SMALL_DIRECTORY_REGIONS = ("74", "31.71")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -94,3 +100,29 @@ def run_process(settings: Settings) -> Iterator:
     yield start
     for process in started:
         process.stop()
+
+
+@pytest.fixture(scope="session")
+def small_directory_data(work_dir: Path) -> Path:
+    """A folder for ``ADUAN_DIRECTORY_DATA``: the packaged ``regions.csv`` cut to :data:`SMALL_DIRECTORY_REGIONS`,
+    every other file packaged: 37 agencies (so 37 inbox topics) today, against 569."""
+    folder = work_dir / "small-directory"
+    folder.mkdir()
+    header, *rows = (PACKAGED / REGIONS_FILE).read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [row for row in rows if _in_small_directory(row.partition(",")[0])]
+    (folder / REGIONS_FILE).write_text(header + "".join(kept), encoding="utf-8")
+    return folder
+
+
+def _in_small_directory(code: str) -> bool:
+    """Whether a region is one of :data:`SMALL_DIRECTORY_REGIONS`, inside one, or the province of one."""
+    return any(code == kept or code.startswith(f"{kept}.") or kept.startswith(f"{code}.")
+               for kept in SMALL_DIRECTORY_REGIONS)
+
+
+@pytest.fixture
+def small_directory(small_directory_data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The small directory for the test and every process it starts (``run_process``, ``Up``): for tests that
+    need a working stack, not every agency of Indonesia."""
+    monkeypatch.setenv(SETTING, str(small_directory_data))
+    return small_directory_data

@@ -44,10 +44,10 @@ from zoneinfo import ZoneInfo
 import holidays
 import yaml
 
+from aduan.domain.directory_data import PACKAGED
 from aduan.domain.regions import load_regions
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-DEFAULT_OVERRIDE_PATH = DATA_DIR / "holidays_override.yaml"
+DEFAULT_OVERRIDE_PATH = PACKAGED / "holidays_override.yaml"
 
 HOLIDAY_CATEGORIES = ("public", "government")
 

@@ -45,10 +45,11 @@ from typing import Any, NamedTuple, TypeVar
 
 import yaml
 
-from aduan.domain.calendar import DATA_DIR, WorkingCalendar, require_aware
+from aduan.domain.calendar import WorkingCalendar, require_aware
 from aduan.domain.commands import ReportType
+from aduan.domain.directory_data import PACKAGED
 
-DEFAULT_POLICY_PATH = DATA_DIR / "deadline_policies.yaml"
+DEFAULT_POLICY_PATH = PACKAGED / "deadline_policies.yaml"
 OVERDUE_AFTER = timedelta(milliseconds=1)
 
 

@@ -21,7 +21,7 @@ agency and unit carries the version it came from, and so does every routing deci
 
 Usage::
 
-    directory = Directory.load()                  # packaged data; cached per content, cheap to call again
+    directory = Directory.load()                  # packaged data, or ADUAN_DIRECTORY_DATA's; cached per content
     directory = Directory.load(Path("/etc/aduan/directory"))  # files there replace the packaged ones
     directory.version                             # '2025.1+...'
     buton = directory.government_for_region("74.04.11")   # district -> Pemerintah Kabupaten Buton
@@ -48,10 +48,10 @@ from typing import Any
 import yaml
 
 from aduan.domain.categories import HandlerLevel, Taxonomy, category_lineage
+from aduan.domain.directory_data import configured_folder, data_file
 from aduan.domain.regions import Region, RegionLevel, Regions
 from aduan.domain.routing import RoutingRules
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 RELEASE_FILE = "directory_version.txt"
 NATIONAL_FILE = "agencies_national.yaml"
 REGIONAL_UNITS_FILE = "directory_regional_units.yaml"
@@ -206,7 +206,8 @@ class Directory:
 
     @classmethod
     def load(cls, data_dir: Path | str | None = None) -> "Directory":
-        """The directory of the packaged data files, each replaced by a file of the same name in ``data_dir``.
+        """The directory of the packaged data files, each replaced by a file of the same name in ``data_dir``
+        (by default the folder ``ADUAN_DIRECTORY_DATA`` names, if any).
 
         Loading the same contents again returns the same (cached) object; a changed file gives a new version.
         Raises ValueError naming the file and entry to fix when the data is inconsistent.
@@ -409,13 +410,10 @@ def _release(text: str) -> str:
 
 
 def read_sources(data_dir: Path | str | None = None) -> dict[str, bytes]:
-    """The bytes of every data file: from ``data_dir`` where it has the file, else the packaged one."""
-    override = Path(data_dir) if data_dir is not None else None
-    sources = {}
-    for name in DATA_FILES:
-        path = override / name if override is not None and (override / name).is_file() else DATA_DIR / name
-        sources[name] = path.read_bytes()
-    return sources
+    """The bytes of every data file: from ``data_dir`` (by default ``ADUAN_DIRECTORY_DATA``'s folder) where it
+    has the file, else the packaged one."""
+    folder = Path(data_dir) if data_dir is not None else configured_folder()
+    return {name: data_file(name, folder).read_bytes() for name in DATA_FILES}
 
 
 def content_hash(sources: Mapping[str, bytes]) -> str:

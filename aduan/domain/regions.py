@@ -25,7 +25,10 @@ from enum import Enum
 from functools import cache
 from pathlib import Path
 
-REGIONS_PATH = Path(__file__).resolve().parent.parent / "data" / "regions.csv"
+from aduan.domain.directory_data import PACKAGED, configured_folder, data_file
+
+REGIONS_FILE = "regions.csv"
+REGIONS_PATH = PACKAGED / REGIONS_FILE
 
 
 class RegionLevel(str, Enum):
@@ -164,9 +167,10 @@ class Regions:
         return None
 
 
-def load_regions(path: Path | str = REGIONS_PATH) -> Regions:
-    """The regions of a CSV file (the packaged one by default), parsed once per process and file."""
-    return _parsed(Path(path).resolve())
+def load_regions(path: Path | str | None = None) -> Regions:
+    """The regions of a CSV file (by default the directory's: ``ADUAN_DIRECTORY_DATA``'s, else the packaged one),
+    parsed once per process and file."""
+    return _parsed(Path(path or data_file(REGIONS_FILE, configured_folder())).resolve())
 
 
 @cache

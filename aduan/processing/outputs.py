@@ -16,7 +16,11 @@ from prometheus_client import Counter
 from aduan.kernel.kafka_clients import Publisher
 from aduan.kernel.metrics import DEAD_LETTERS, MESSAGES_PRODUCED
 from aduan.kernel.stream_message import Message
-from aduan.processing.dead_letter import DEAD_LETTER, dead_letter_headers, dead_letter_record
+from aduan.processing.dead_letter import (
+    DEAD_LETTER,
+    dead_letter_headers,
+    dead_letter_record,
+)
 from schemas import DecodeError, codec
 
 Decode = Callable[[bytes | None], Any]

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+import pytest
+
 from aduan.clients.agency import InboxReader, SeenItems
 from aduan.domain.events import Event
 from aduan.domain.inbox import INBOX_ITEM, inbox_items
@@ -45,6 +47,7 @@ def raw_inbox(settings, agency: str) -> list[bytes]:
     return values
 
 
+@pytest.mark.usefixtures("small_directory")
 def test_an_anonymous_report_reaches_the_agency_without_the_reporters_identity(settings, shared_topics,
                                                                                  run_process, monkeypatch):
     start_lifecycle(run_process, settings, auto_verify=True, monkeypatch=monkeypatch)

@@ -10,6 +10,7 @@ import sys
 import uuid
 
 import psutil
+import pytest
 from fastavro import schemaless_reader
 from fastavro.schema import load_schema
 from kafka import KafkaConsumer, KafkaProducer
@@ -20,6 +21,7 @@ from tests.samples import sample
 from tests.support import up_environment, wait_for
 
 
+@pytest.mark.usefixtures("small_directory")
 def test_topics_ensure_twice_changes_nothing_the_second_time(settings, run_process):
     first = run_process("topics", "ensure")
     out1 = first.wait(120)
@@ -64,6 +66,7 @@ def test_a_plain_kafka_python_and_fastavro_consumer_reads_our_events(settings, s
     assert decoded["region_code"] == record["region_code"]
 
 
+@pytest.mark.usefixtures("small_directory")
 def test_aduan_up_starts_the_embedded_stack_refuses_a_second_one_and_stops_cleanly(work_dir):
     home = work_dir / "up-home"
     env = up_environment(home)

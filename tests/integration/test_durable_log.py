@@ -166,6 +166,7 @@ def home(work_dir, request):
     shutil.rmtree(path, ignore_errors=True)
 
 
+@pytest.mark.usefixtures("small_directory")
 def test_a_restart_keeps_every_report_and_the_broker_is_restarted_when_it_dies(home):
     env = up_environment(home, **AUTO_VERIFY)
     up = Up(env).wait_ready()
@@ -203,6 +204,7 @@ def test_a_restart_keeps_every_report_and_the_broker_is_restarted_when_it_dies(h
         assert up.stop() == 0, up.output()
 
 
+@pytest.mark.usefixtures("small_directory")
 def test_kill_9_of_the_whole_stack_loses_no_accepted_report_and_a_lost_log_is_refused_until_recovered(home):
     env = up_environment(home, **AUTO_VERIFY)
     up = Up(env).wait_ready()
@@ -267,6 +269,7 @@ def _fill(path):
     return path
 
 
+@pytest.mark.usefixtures("small_directory")
 def test_a_full_log_disk_refuses_reports_with_503_and_the_reason(home, small_log_disk):
     up = Up(up_environment(home, **AUTO_VERIFY)).wait_ready()
     try:

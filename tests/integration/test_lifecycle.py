@@ -75,6 +75,7 @@ def expected_agency(category: str, region_code: str) -> str:
 # --- tests ---------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("small_directory")
 def test_a_complaint_goes_through_verification_the_agency_and_the_reporter(settings, shared_topics, run_process,
                                                                             monkeypatch, capsys):
     start_lifecycle(run_process, settings, auto_verify=False, monkeypatch=monkeypatch)
@@ -184,6 +185,7 @@ def consumed_log_messages(port: int) -> float:
                and "complaint-events" in line)
 
 
+@pytest.mark.usefixtures("small_directory")
 def test_two_workers_share_the_complaints_and_a_killed_one_neither_loses_nor_doubles_a_disposition(
         settings, shared_topics, run_process, monkeypatch):
     monkeypatch.setenv("ADUAN_AUTO_VERIFY_CHANNELS", "*")

@@ -74,6 +74,7 @@ class Engine:
                 for process, wanted in FLOW.items() if process in self.urls for sample, labels in wanted]
 
 
+@pytest.mark.usefixtures("small_directory")
 def test_counters_move_as_a_complaint_flows_through_every_process(settings, shared_topics, run_process,
                                                                    monkeypatch):
     engine = Engine(run_process, settings, monkeypatch)
@@ -95,6 +96,7 @@ def test_counters_move_as_a_complaint_flows_through_every_process(settings, shar
 @pytest.mark.skipif(shutil.which("promtool") is None,
                     reason="promtool is not installed: `apt-get install prometheus` (Debian/Ubuntu) or put the "
                            "promtool binary of a Prometheus release on PATH")
+@pytest.mark.usefixtures("small_directory")
 def test_every_process_serves_an_exposition_that_promtool_accepts(settings, shared_topics, run_process,
                                                                   monkeypatch):
     engine = Engine(run_process, settings, monkeypatch)

@@ -115,12 +115,14 @@ def textual(value: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def stack(kafka_bootstrap: str, postgres_url: str, work_dir) -> Iterator[Stack]:
-    """One deployment for the module, with three requests posted through Open311 and projected."""
+def stack(kafka_bootstrap: str, postgres_url: str, work_dir, small_directory_data) -> Iterator[Stack]:
+    """One deployment for the module on the small directory, with three requests posted through Open311 and
+    projected."""
     settings = new_deployment(kafka_bootstrap, postgres_url, work_dir)
     topics.ensure(settings, topics.Topics(settings.topic_prefix).shared(settings))
     processes: list[Process] = []
     with pytest.MonkeyPatch.context() as env:
+        env.setenv("ADUAN_DIRECTORY_DATA", str(small_directory_data))
         env.setenv("ADUAN_OPEN311_KEYS", f"test-client={KEY}")
         env.setenv("ADUAN_AUTO_VERIFY_CHANNELS", "OPEN311")
         try:

@@ -7,6 +7,8 @@ from collections import defaultdict
 from datetime import datetime, timezone
 from typing import Any
 
+import pytest
+
 from aduan.clients.agency import ActionSender
 from aduan.clients.command_sender import await_outcome
 from aduan.domain.commands import Acknowledge, Forward, ForwardReason
@@ -61,6 +63,7 @@ def cases() -> list[tuple[str, str, str, tuple[str, ...]]]:
     return table
 
 
+@pytest.mark.usefixtures("small_directory")
 def test_reports_land_in_the_inbox_of_the_agency_routing_names(settings, shared_topics, run_process, monkeypatch):
     start_lifecycle(run_process, settings, auto_verify=True, monkeypatch=monkeypatch)
     run_process("run", "dispatcher", with_settings=settings.with_(metrics_port=free_port()))
@@ -89,6 +92,7 @@ def test_reports_land_in_the_inbox_of_the_agency_routing_names(settings, shared_
     assert by_id[ids[11]]["rule_id"] == "fallback.triage" and "99.99" in by_id[ids[11]]["rule_reason"]
 
 
+@pytest.mark.usefixtures("small_directory")
 def test_a_forward_reroutes_to_an_agency_that_has_not_declined(settings, shared_topics, run_process, monkeypatch):
     start_lifecycle(run_process, settings, auto_verify=True, monkeypatch=monkeypatch)
     run_process("run", "dispatcher", with_settings=settings.with_(metrics_port=free_port()))

@@ -108,11 +108,13 @@ class Process:
 
 
 def up_environment(home: Path, **extra: str) -> dict[str, str]:
-    """The environment of an ``aduan up`` of the tests: its own home and free ports, nothing else of ``ADUAN_*``."""
+    """The environment of an ``aduan up`` of the tests: its own home and free ports, the test's directory data
+    (``ADUAN_DIRECTORY_DATA``, as the test itself sees it), nothing else of ``ADUAN_*``."""
+    from aduan.domain.directory_data import SETTING as DIRECTORY_DATA
     from aduan.runtime.embedded.objectstore import free_base_port
     from aduan.runtime.embedded.process import free_port
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ADUAN_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ADUAN_") or k == DIRECTORY_DATA}
     env.update(ADUAN_HOME=str(home), ADUAN_EMBEDDED_BROKER_PORT=str(free_port()),
                ADUAN_EMBEDDED_POSTGRES_PORT=str(free_port()), ADUAN_EMBEDDED_OBJECT_STORE_PORT=str(free_base_port()),
                ADUAN_METRICS_PORT=str(free_port()), ADUAN_HTTP_PORT=str(free_port()),

@@ -6,13 +6,14 @@ from pathlib import Path
 import pytest
 
 from aduan.domain.directory import (
-    DATA_DIR,
+    REGIONAL_KINDS,
     AgencyKind,
     Directory,
     EscalationLevel,
     UnknownAgency,
 )
-from aduan.domain.regions import UnknownRegion
+from aduan.domain.directory_data import PACKAGED
+from aduan.domain.regions import UnknownRegion, load_regions
 
 # What Kafka accepts in a topic name, and its length limit.
 TOPIC_NAME = re.compile(r"[a-zA-Z0-9._-]{1,249}")
@@ -188,17 +189,35 @@ def test_every_lookup_result_carries_the_directory_version(directory):
 
 def test_loading_the_same_data_again_gives_the_same_directory(directory, tmp_path):
     assert Directory.load() is directory
-    copy = overlay(tmp_path, "agencies_national.yaml", (DATA_DIR / "agencies_national.yaml").read_text())
+    copy = overlay(tmp_path, "agencies_national.yaml", (PACKAGED / "agencies_national.yaml").read_text())
     assert copy is directory
 
 
 def test_editing_a_data_file_changes_the_version(directory, tmp_path):
-    text = (DATA_DIR / "agencies_national.yaml").read_text()
+    text = (PACKAGED / "agencies_national.yaml").read_text()
     edited = overlay(tmp_path, "agencies_national.yaml", text + "  - {code: bpom, kind: NATIONAL_AGENCY, name: BPOM}\n")
     assert edited.version != directory.version
     assert edited.release == directory.release
     assert edited.agency("bpom").directory_version == edited.version
     assert "bpom" not in directory
+
+
+def test_the_folder_aduan_directory_data_names_replaces_the_packaged_files_it_has(directory, tmp_path, monkeypatch):
+    (tmp_path / "regions.csv").write_text("code,name,level,parent_code\n74,Sulawesi Tenggara,province,\n"
+                                          "74.71,Kota Kendari,regency,74\n74.71.01,Mandonga,district,74.71\n")
+    monkeypatch.setenv("ADUAN_DIRECTORY_DATA", str(tmp_path))
+    small = Directory.load()
+    assert small is Directory.load(tmp_path) and small.version != directory.version
+    assert [agency.code for agency in small.agencies(*REGIONAL_KINDS)] == ["pemprov-74", "pemkot-74-71"]
+    assert len(small.agencies(*NATIONAL_KINDS)) == len(directory.agencies(*NATIONAL_KINDS))  # the packaged ones
+    assert small.government_for_region("74.71.01").code == "pemkot-74-71"
+    assert load_regions().is_valid("74.71.01") and not load_regions().is_valid("74.04")  # every loader: one folder
+
+
+def test_aduan_directory_data_naming_no_folder_is_refused_with_the_setting(tmp_path, monkeypatch):
+    monkeypatch.setenv("ADUAN_DIRECTORY_DATA", str(tmp_path / "missing"))
+    with pytest.raises(ValueError, match=r"ADUAN_DIRECTORY_DATA=.*missing: no such folder"):
+        Directory.load()
 
 
 def test_the_release_string_comes_from_its_file(tmp_path):
@@ -212,20 +231,20 @@ def test_an_agency_code_unfit_for_topic_names_is_refused(tmp_path):
 
 
 def test_regional_codes_cannot_be_taken_by_national_agencies(tmp_path):
-    text = (DATA_DIR / "agencies_national.yaml").read_text()
+    text = (PACKAGED / "agencies_national.yaml").read_text()
     with pytest.raises(ValueError, match="kept for regions"):
         overlay(tmp_path, "agencies_national.yaml", text + "  - {code: pemkab-x, kind: MINISTRY, name: X}\n")
 
 
 def test_a_category_needing_a_missing_regional_unit_is_refused(tmp_path):
-    units = (DATA_DIR / "directory_regional_units.yaml").read_text()
+    units = (PACKAGED / "directory_regional_units.yaml").read_text()
     units = units.replace("  - {slug: dinsos, name: Dinas Sosial}\n", "")
     with pytest.raises(ValueError, match="dinsos.*social-assistance"):
         overlay(tmp_path, "directory_regional_units.yaml", units)
 
 
 def test_a_category_naming_a_missing_national_agency_is_refused(tmp_path):
-    categories = (DATA_DIR / "categories.yaml").read_text().replace("national: ojk", "national: bank-indonesia")
+    categories = (PACKAGED / "categories.yaml").read_text().replace("national: ojk", "national: bank-indonesia")
     with pytest.raises(ValueError, match="bank-indonesia"):
         overlay(tmp_path, "categories.yaml", categories)
 

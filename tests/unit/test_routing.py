@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aduan.domain.categories import HandlerLevel
-from aduan.domain.directory import DATA_DIR, Directory
+from aduan.domain.directory import Directory
+from aduan.domain.directory_data import PACKAGED
 from aduan.domain.routing import SUGGESTED_RULE, TRIAGE_RULE, reroute, route
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
@@ -243,7 +244,7 @@ def test_anything_unroutable_goes_to_the_national_triage_queue(directory, catego
 
 
 def test_a_category_nobody_handles_falls_back_to_triage(tmp_path):
-    categories = (DATA_DIR / "categories.yaml").read_text() + (
+    categories = (PACKAGED / "categories.yaml").read_text() + (
         "  - {code: embassies, name_id: Perwakilan RI, name_en: Embassies}\n"
     )
     (tmp_path / "categories.yaml").write_text(categories)
