@@ -1,6 +1,6 @@
 """``notify``: sends every reporter notification once, through the sender of its channel.
 
-For each batch of ``<p>.notifications``, in one PostgreSQL transaction with the consumed offsets: skip the
+Each batch of ``<p>.notifications`` follows the batch rule (docs/design.md). Its work: skip the
 notifications already in ``notifications_sent``, find the address (unsealing an anonymous reporter's identity
 here, and nowhere else), hand each to its channel's sender (:mod:`channels.senders`), record it. A sender that
 raises makes the batch retry; a crash after a send and before the commit sends that message again

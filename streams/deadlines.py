@@ -4,11 +4,10 @@ go back onto the log, the system ``Close`` for an unanswered follow-up onto ``<p
 
 Two parts share one faust worker (``aduan run deadlines``):
 
-* :class:`DeadlineTracking` consumes the log in batches, each in one transaction with its consumed offsets
-  (``aduan.processing.batch_rule.TransactionalBatches``): it loads the batch's complaints and clocks ``FOR UPDATE``, applies
-  the events it has not applied before (``deadline_applied_events``, by event id, so a republished event moves
-  nothing), publishes the ``DeadlineSet`` and ``StageCompleted`` events of the clocks it changed and waits for the
-  acknowledgements, saves clocks and offsets.
+* :class:`DeadlineTracking` consumes the log in batches under the batch rule (docs/design.md): it loads the
+  batch's complaints and clocks ``FOR UPDATE``, applies the events it has not applied before
+  (``deadline_applied_events``, by event id, so a republished event moves nothing), sends the ``DeadlineSet`` and
+  ``StageCompleted`` events of the clocks it changed and saves the clocks.
 * :class:`DeadlineTimers` runs every ``TICK_SECONDS`` (a faust timer; the database work in an executor). It
   selects clocks whose next alarm is due ``FOR UPDATE SKIP LOCKED LIMIT TIMER_BATCH``, records each firing in
   ``deadline_firings`` (primary key deadline, alarm, step) with the clock's new state, publishes, waits for the

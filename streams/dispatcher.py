@@ -1,11 +1,9 @@
 """The dispatcher: complaint events from the log become items in agency inbox topics ``<p>.agency.<code>.inbox``.
 
-Which event reaches which inbox, and the privacy rules, are in :mod:`aduan.domain.inbox`. For each batch of the
-log, in one PostgreSQL transaction (``aduan.processing.batch_rule.TransactionalBatches``): lock this processor's offset rows
-and skip what was handled; load the batch's dossiers (``dispatch_dossiers``, locked); fold every event into its
-dossier; publish the inbox items (key: complaint id); save the dossiers and the next offsets; wait for the
-acknowledgements; commit; count. A crash before the commit republishes items with the same event ids, which the agency
-client drops. Every agency's inbox topic is created at start (one partition); an agency missing from the
+Which event reaches which inbox, and the privacy rules, are in :mod:`aduan.domain.inbox`. Each batch of the
+log follows the batch rule (docs/design.md). Its work: load the batch's dossiers (``dispatch_dossiers``, locked),
+fold every event into its dossier, send the inbox items (key: complaint id), save the dossiers. A republished item
+has the same event id, which the agency client drops. Every agency's inbox topic is created at start (one partition); an agency missing from the
 directory gets its inbox the first time this process writes to it.
 
 NEW and FORWARDED items carry the follow-up deadline when the follow-up clock starts with that disposition

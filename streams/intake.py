@@ -1,14 +1,12 @@
 """The intake processor: every intake report becomes exactly one ``ComplaintSubmitted`` on the event log, or a dead
 letter with its reason and a reply to the reporter.
 
-For each batch of ``<p>.intake``, in one PostgreSQL transaction: lock this processor's ``consumer_offsets`` rows
-and skip what was already handled; decode and check every report (:class:`channels.report.Rules`); drop a
-delivery whose key (``<channel>:<message id>``) already has a receipt in ``intake_receipts``; give each new one
-its tracking id (unique index; a taken candidate moves to the next, counted in
-``aduan_tracking_id_collisions_total``); write the receipts (a tracking id that another worker took meanwhile
-fails here, before anything is published, and the batch is retried); publish the events, replies and dead
-letters; write the next offsets; wait for the broker's acknowledgements; commit; count. A crash before the commit
-republishes the same event ids, which consumers drop.
+Each batch of ``<p>.intake`` follows the batch rule (docs/design.md). Its work: decode and check every report
+(:class:`aduan.domain.intake.Rules`); drop a delivery whose key (``<channel>:<message id>``) already has a receipt
+in ``intake_receipts``; give each new one its tracking id (unique index; a taken candidate moves to the next,
+counted in ``aduan_tracking_id_collisions_total``); write the receipts (a tracking id that another worker took
+meanwhile fails here, before anything is published, and the batch is retried); send the events, replies and dead
+letters.
 
 On a tracking id collision the complaint keeps its complaint id and gets the next candidate tracking id; the
 reporter is told the one that holds in an ACCEPTED notification (even on channels that answered at the door),

@@ -5,13 +5,11 @@ It consumes three co-partitioned topics, all keyed by complaint id: the complain
 reporters, the system's ``Close``) and ``<p>.agency-actions`` (signed, see :mod:`aduan.kernel.signing`). faust
 assigns the same partition number of the three to one worker, so one worker owns a complaint at a time.
 
-**A batch, in one PostgreSQL transaction:** lock the offset rows of the batch's partition numbers *on all three
-topics* (so two workers overlapping in a rebalance never hold the same complaints: the second waits, then skips
-what the first handled), skip messages below the stored next offsets, load the batch's complaint states
-(``lifecycle_complaints``, locked), take the log's messages of the batch first, then decide every command in
-order, publish the events with the idempotent producer, save states, command outcomes and next offsets, wait for
-the acknowledgements, commit, count the decisions. A crash before the commit decides the same commands again: the
-same event ids (they derive from the command id) are published again, and consumers drop them.
+**A batch** follows the batch rule (docs/design.md), with the offset rows of the batch's partition numbers locked
+*on all three topics* (so two workers overlapping in a rebalance never hold the same complaints: the second waits,
+then skips what the first handled). Its work: load the batch's complaint states (``lifecycle_complaints``,
+locked), take the log's messages of the batch first, then decide every command in order, send the events, save
+states and command outcomes. Deciding a command again gives the same event ids (they derive from the command id).
 
 **From the log** it takes ``ComplaintSubmitted`` (creates the state, then auto-verifies the submissions that
 ``aduan/data/lifecycle.yaml`` lists: ComplaintVerified + ComplaintDispositioned) and ``PersonalDataErased``.

@@ -1,10 +1,8 @@
 """The faust app factory and the batch agent every processor is built on.
 
 Processors consume raw bytes in batches (``stream.take_events``) and hand each batch to a plain function that
-runs in a worker thread: it decodes with the project codec, does its PostgreSQL work in one transaction and
-publishes with an idempotent kafka-python producer (faust's own producer cannot be idempotent on the embedded
-broker). faust acknowledges a batch only after the function returned, so delivery is at-least-once and
-processors are idempotent by event id and by the offsets they record in PostgreSQL.
+runs in a worker thread under the batch rule (docs/design.md). faust acknowledges a batch only after the function
+returned, so delivery is at-least-once and processors are idempotent by event id and by their stored offsets.
 """
 
 from __future__ import annotations
