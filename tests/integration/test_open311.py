@@ -22,6 +22,7 @@ from aduan.domain.directory import Directory
 from aduan.kernel import db, topics
 from aduan.kernel.config import Settings
 from aduan.runtime.embedded.process import free_port, port_open
+from channels.open311.reading import STAGE_NOTICES
 from tests.support import Process, wait_for
 from tests.support.deployment import new_deployment
 from tests.support.lifecycle import inbox
@@ -114,10 +115,20 @@ def textual(value: Any) -> Any:
     return None if value in (None, "") else str(value)
 
 
+def awaits_first_response(stack: Stack, tracking_id: str) -> bool:
+    """Whether the request is with its agency and its first-response deadline is set: it moves on no further
+    until the agency acts, so two reads of it answer the same."""
+    status, _, raw = stack.fetch(f"requests/{tracking_id}.json")
+    if status != 200:
+        return False  # not in the read model yet
+    (request,) = json.loads(raw)
+    return request["service_notice"] == STAGE_NOTICES["FIRST_RESPONSE"] and bool(request["expected_datetime"])
+
+
 @pytest.fixture(scope="module")
 def stack(kafka_bootstrap: str, postgres_url: str, work_dir, small_directory_data) -> Iterator[Stack]:
-    """One deployment for the module on the small directory, with three requests posted through Open311 and
-    projected."""
+    """One deployment for the module on the small directory, with three requests posted through Open311,
+    projected and with their agencies."""
     settings = new_deployment(kafka_bootstrap, postgres_url, work_dir)
     topics.ensure(settings, topics.Topics(settings.topic_prefix).shared(settings))
     processes: list[Process] = []
@@ -136,8 +147,8 @@ def stack(kafka_bootstrap: str, postgres_url: str, work_dir, small_directory_dat
                 status, answer = stack.post(fields)
                 assert status == 200, answer
                 stack.ids[name] = answer[0]["service_request_id"]
-            wait_for(lambda: all(stack.fetch(f"tokens/{stack.ids[n]}.json")[0] == 200
-                                 for n in ("public", "anonymous")), 120, "the requests in the read model")
+            wait_for(lambda: all(awaits_first_response(stack, stack.ids[n]) for n in ("public", "anonymous")), 120,
+                     "the requests in the read model, with their agencies, first-response deadline set")
             yield stack
         finally:
             for process in processes:
