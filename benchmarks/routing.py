@@ -71,7 +71,6 @@ def route(settings: Settings, memory: PeakMemory, messages: list, raw: bool) -> 
         used = cpu_between(before, cpu_seconds(processes.labels()))
     finally:
         processes.stop()
-        counter.close()
     return (len(messages) - WARM_UP) / (last - started), used
 
 
@@ -126,7 +125,6 @@ def dispatcher_alone(count: int, workers: int, storage: str, report: Report) -> 
             counter.wait_for(count, timeout=1800, label=f"dispatcher alone, {workers} worker(s)")
         finally:
             processes.stop()
-            counter.close()
         rate = (count - 1) / counter.span()
         report.add(f"[{storage}] dispatcher alone, {workers} worker(s)", rate, "complaints/s",
                    note="first to last inbox arrival, log pre-filled")
