@@ -242,7 +242,16 @@ class _Lag:
                     max(0, highwater - position))
 
 
+class _Worker(faust.Worker):
+    """faust's worker without its terminal spinner, which sets the root logger to DEBUG: every debug record of
+    faust, aiokafka and kafka-python would then be built (caller lookup included) and dropped by the handler, ~5% of
+    a busy processor's CPU."""
+
+    def on_setup_root_logger(self, logger: logging.Logger, level: int) -> None:
+        self.spinner = None
+
+
 def run_worker(app: faust.App) -> None:
     """Run ``app`` until SIGINT or SIGTERM, logging at ``ADUAN_LOG_LEVEL`` (default warning)."""
-    worker = faust.Worker(app, loglevel=os.environ.get("ADUAN_LOG_LEVEL", "warning").lower(), quiet=True)
+    worker = _Worker(app, loglevel=os.environ.get("ADUAN_LOG_LEVEL", "warning").lower(), quiet=True)
     worker.execute_from_commandline()
