@@ -1,7 +1,7 @@
 """A raw pipeline of the routing topology, the baseline of the routing figure: what the broker and client allow.
 
-The same hops as intake -> lifecycle -> dispatcher, as three plain kafka-python consume/produce loops, each in a
-process of its own, with the project's producer and consumer settings, committing after every flushed batch, and
+The same hops as intake -> lifecycle -> dispatcher, as three plain consume/produce loops (kafka-python consumers, the
+processors' librdkafka publisher), each in a process of its own, committing after every flushed batch, and
 no PostgreSQL, no decoding, no domain logic:
 
     intake topic --[intake]--> log (1 message) --[lifecycle]--> log (2 more) --[dispatcher]--> one agency inbox
@@ -20,6 +20,7 @@ import zlib
 from aduan.domain.directory import Directory
 from aduan.kernel import kafka_clients
 from aduan.kernel.config import Settings
+from aduan.kernel.rdkafka_publisher import RdkafkaPublisher
 from aduan.kernel.topics import Topics
 
 STAGES = ("intake", "lifecycle", "dispatcher")
@@ -42,7 +43,7 @@ def run(settings: Settings, stage: str, stopping: threading.Event) -> None:
     inboxes = [names.agency_inbox(agency.code) for agency in Directory.load().agencies()]
     source = names.intake if stage == "intake" else names.complaint_events
     consumer = kafka_clients.consumer(settings, f"{settings.topic_prefix}-raw-{stage}", source)
-    publisher = kafka_clients.Publisher(kafka_clients.producer(settings))
+    publisher = RdkafkaPublisher(settings)
     try:
         while not stopping.is_set():
             polled = consumer.poll(timeout_ms=200, max_records=5000)

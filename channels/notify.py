@@ -21,6 +21,7 @@ from aduan.kernel import kafka_clients
 from aduan.kernel.config import Settings
 from aduan.kernel.metrics import NOTIFICATIONS_SENT, NOTIFICATIONS_UNDELIVERABLE
 from aduan.kernel.privacy import Sealer, UnsealError
+from aduan.kernel.rdkafka_publisher import RdkafkaPublisher
 from aduan.kernel.stream_message import Message
 from aduan.kernel.topics import Topics
 from aduan.processing.app import batch_agent, create_app, run_worker
@@ -37,7 +38,7 @@ class NotificationSender(TransactionalBatches):
 
     consumer = PROCESSOR
 
-    def __init__(self, settings: Settings, publisher: kafka_clients.Publisher, channel_senders: dict[str, Sender],
+    def __init__(self, settings: Settings, publisher: kafka_clients.Publishing, channel_senders: dict[str, Sender],
                  sealer: Sealer | None = None) -> None:
         super().__init__(settings, publisher)
         self.senders = channel_senders
@@ -100,6 +101,6 @@ class NotificationSender(TransactionalBatches):
 def run(settings: Settings) -> None:
     """The ``notify`` process: send reporter notifications until SIGTERM; /metrics on ``settings.metrics_port``."""
     app = create_app(PROCESSOR, settings)
-    sender = NotificationSender(settings, kafka_clients.Publisher(kafka_clients.producer(settings)), senders(settings))
+    sender = NotificationSender(settings, RdkafkaPublisher(settings), senders(settings))
     batch_agent(app, PROCESSOR, [Topics(settings.topic_prefix).notifications], sender.handle)
     run_worker(app)

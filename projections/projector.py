@@ -19,6 +19,7 @@ import psycopg2.extensions
 from aduan.kernel import kafka_clients
 from aduan.kernel.config import Settings
 from aduan.kernel.log_guard import PROJECTOR
+from aduan.kernel.rdkafka_publisher import RdkafkaPublisher
 from aduan.kernel.stream_message import Message
 from aduan.kernel.topics import Topics
 from aduan.processing.app import batch_agent, create_app, run_worker
@@ -43,7 +44,7 @@ class Projection(TransactionalBatches):
 
     consumer = PROCESSOR
 
-    def __init__(self, settings: Settings, publisher: kafka_clients.Publisher, *, schema: str = SCHEMA) -> None:
+    def __init__(self, settings: Settings, publisher: kafka_clients.Publishing, *, schema: str = SCHEMA) -> None:
         super().__init__(settings, publisher, projection_offsets(schema))
         self.topic = Topics(settings.topic_prefix).complaint_events
         self.schema = schema
@@ -67,6 +68,6 @@ class Projection(TransactionalBatches):
 def run(settings: Settings) -> None:
     """The ``projector`` process: runs until SIGINT or SIGTERM, metrics on ``settings.metrics_port``."""
     app = create_app(PROCESSOR, settings)
-    projection = Projection(settings, kafka_clients.Publisher(kafka_clients.producer(settings)))
+    projection = Projection(settings, RdkafkaPublisher(settings))
     batch_agent(app, PROCESSOR, [projection.topic], projection.handle, start=projection.start)
     run_worker(app)

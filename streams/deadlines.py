@@ -58,6 +58,7 @@ from aduan.kernel.metrics import (
     DEADLINE_WARNINGS,
     ESCALATIONS,
 )
+from aduan.kernel.rdkafka_publisher import RdkafkaPublisher
 from aduan.kernel.stream_message import Message
 from aduan.kernel.topics import Topics
 from aduan.processing.app import batch_agent, create_app, run_worker
@@ -170,7 +171,7 @@ class DeadlineTracking(TransactionalBatches):
 
     consumer = PROCESSOR
 
-    def __init__(self, settings: Settings, publisher: kafka_clients.Publisher,
+    def __init__(self, settings: Settings, publisher: kafka_clients.Publishing,
                  tracker: DeadlineTracker | None = None) -> None:
         super().__init__(settings, publisher)
         self.topics = Topics(settings.topic_prefix)
@@ -227,7 +228,7 @@ class DeadlineTracking(TransactionalBatches):
 class DeadlineTimers:
     """Fires the due alarms of stage clocks, in batches, exactly once (see the module doc)."""
 
-    def __init__(self, settings: Settings, publisher: kafka_clients.Publisher, clock: Clock,
+    def __init__(self, settings: Settings, publisher: kafka_clients.Publishing, clock: Clock,
                  tracker: DeadlineTracker | None = None, batch_size: int = TIMER_BATCH) -> None:
         self.topics = Topics(settings.topic_prefix)
         self.out = Outputs(PROCESSOR, publisher, self.topics.dead_letter)
@@ -319,8 +320,8 @@ def run(settings: Settings, *, clock: Clock | None = None, tick: float = TICK_SE
     tracker = DeadlineTracker.load()
     log_topic = Topics(settings.topic_prefix).complaint_events
     # a producer each: a publisher replaces its producer after a failure (aduan.kernel.kafka_clients.renewed)
-    tracking = DeadlineTracking(settings, kafka_clients.Publisher(kafka_clients.producer(settings)), tracker)
-    timers = DeadlineTimers(settings, kafka_clients.Publisher(kafka_clients.producer(settings)), clock or clock_from_env(), tracker)
+    tracking = DeadlineTracking(settings, RdkafkaPublisher(settings), tracker)
+    timers = DeadlineTimers(settings, RdkafkaPublisher(settings), clock or clock_from_env(), tracker)
     batch_agent(app, PROCESSOR, [log_topic], tracking.handle)
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{PROCESSOR}-timers")
 

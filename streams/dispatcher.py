@@ -28,6 +28,7 @@ from aduan.domain.records import DOCUMENTS
 from aduan.kernel import kafka_clients, topics
 from aduan.kernel.config import Settings
 from aduan.kernel.metrics import INBOX_ITEMS
+from aduan.kernel.rdkafka_publisher import RdkafkaPublisher
 from aduan.kernel.stream_message import Message
 from aduan.kernel.topics import Topics
 from aduan.processing.app import batch_agent, create_app, run_worker
@@ -81,7 +82,7 @@ class Dispatcher(TransactionalBatches):
 
     consumer = PROCESSOR
 
-    def __init__(self, settings: Settings, publisher: kafka_clients.Publisher, follow_up_due: FollowUpDeadlines,
+    def __init__(self, settings: Settings, publisher: kafka_clients.Publishing, follow_up_due: FollowUpDeadlines,
                  inboxes: set[str] | None = None) -> None:
         super().__init__(settings, publisher)
         self.topics = Topics(settings.topic_prefix)
@@ -123,7 +124,7 @@ def run(settings: Settings) -> None:
     names = Topics(settings.topic_prefix)
     inboxes = names.inboxes(agency.code for agency in Directory.load().agencies())
     topics.ensure(settings, names.shared(settings) + inboxes)  # one admin round trip, not one per agency
-    dispatcher = Dispatcher(settings, kafka_clients.Publisher(kafka_clients.producer(settings)),
+    dispatcher = Dispatcher(settings, RdkafkaPublisher(settings),
                             FollowUpDeadlines(DeadlinePolicies.load(), WorkingCalendar.load()),
                             {inbox.name for inbox in inboxes})
     batch_agent(app, PROCESSOR, [names.complaint_events], dispatcher.handle)

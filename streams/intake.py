@@ -40,6 +40,7 @@ from aduan.kernel import kafka_clients
 from aduan.kernel.config import Settings
 from aduan.kernel.metrics import INTAKE_REPORTS, TRACKING_ID_COLLISIONS
 from aduan.kernel.privacy import Sealer, protect, tracking_ids
+from aduan.kernel.rdkafka_publisher import RdkafkaPublisher
 from aduan.kernel.stream_message import Message
 from aduan.kernel.topics import Topics
 from aduan.processing.app import batch_agent, create_app, run_worker
@@ -128,7 +129,7 @@ class IntakeProcessor(TransactionalBatches):
 
     consumer = PROCESSOR
 
-    def __init__(self, settings: Settings, publisher: kafka_clients.Publisher, *, rules: Rules | None = None,
+    def __init__(self, settings: Settings, publisher: kafka_clients.Publishing, *, rules: Rules | None = None,
                  ids: TrackingIds | None = None, sealer: Sealer | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
         super().__init__(settings, publisher)
@@ -223,6 +224,6 @@ def _first_deliveries(cur: psycopg2.extensions.cursor, checked: list[Valid | Ref
 def run(settings: Settings) -> None:
     """The ``intake`` process: consume the intake topic until SIGTERM; /metrics on ``settings.metrics_port``."""
     app = create_app(PROCESSOR, settings)
-    processor = IntakeProcessor(settings, kafka_clients.Publisher(kafka_clients.producer(settings)))
+    processor = IntakeProcessor(settings, RdkafkaPublisher(settings))
     batch_agent(app, PROCESSOR, [Topics(settings.topic_prefix).intake], processor.handle)
     run_worker(app)

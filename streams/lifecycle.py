@@ -65,6 +65,7 @@ from aduan.kernel import kafka_clients, topics
 from aduan.kernel.clock import Clock, clock_from_env
 from aduan.kernel.config import Settings
 from aduan.kernel.metrics import AUTO_VERIFIED, LIFECYCLE_COMMANDS
+from aduan.kernel.rdkafka_publisher import RdkafkaPublisher
 from aduan.kernel.signing import SIGNED_ACTION, AgencyKeys, is_authentic
 from aduan.kernel.stream_message import Message
 from aduan.kernel.topics import Topics
@@ -228,7 +229,7 @@ class LifecycleProcessor(TransactionalBatches):
 
     consumer = PROCESSOR
 
-    def __init__(self, settings: Settings, publisher: kafka_clients.Publisher, *, route: Route, config: LifecycleConfig,
+    def __init__(self, settings: Settings, publisher: kafka_clients.Publishing, *, route: Route, config: LifecycleConfig,
                  keys: AgencyKeys, clock: Clock) -> None:
         super().__init__(settings, publisher)
         self.topics = Topics(settings.topic_prefix)
@@ -241,7 +242,7 @@ class LifecycleProcessor(TransactionalBatches):
     @classmethod
     def from_settings(cls, settings: Settings) -> "LifecycleProcessor":
         """The processor with the directory, the configured lifecycle settings, keys and clock."""
-        return cls(settings, kafka_clients.Publisher(kafka_clients.producer(settings)), route=DirectoryRoute(Directory.load()),
+        return cls(settings, RdkafkaPublisher(settings), route=DirectoryRoute(Directory.load()),
                    config=load_config(), keys=AgencyKeys.from_settings(settings), clock=clock_from_env())
 
     def fresh(self, cur: psycopg2.extensions.cursor, batch: list[Message]) -> list[Message]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import threading
-from typing import Iterable
+from typing import Iterable, Protocol
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.partitioner import Partitioner
@@ -119,6 +119,18 @@ def acknowledged(metadata: RecordMetadata) -> RecordMetadata:
         raise PublishError(f"the broker answered a send to {metadata.topic}[{metadata.partition}] without an "
                            f"offset (offset {metadata.offset}): it was not stored")
     return metadata
+
+
+class Publishing(Protocol):
+    """What a unit of work sends through: :class:`Publisher` (kafka-python) or, in the processors,
+    :class:`aduan.kernel.rdkafka_publisher.RdkafkaPublisher`."""
+
+    def send(self, topic: str, key: bytes | None, value: bytes,
+             headers: list[tuple[str, bytes]] | None = None) -> None: ...
+
+    def flush(self, timeout: float = 60.0) -> int: ...
+
+    def close(self) -> None: ...
 
 
 class Publisher:

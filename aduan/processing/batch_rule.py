@@ -9,7 +9,7 @@ from typing import Any
 import psycopg2.extensions
 
 from aduan.kernel.config import Settings
-from aduan.kernel.kafka_clients import Publisher
+from aduan.kernel.kafka_clients import Publishing
 from aduan.kernel.log_guard import (
     LogEnds,
     Partitions,
@@ -90,7 +90,7 @@ class TransactionalBatches:
 
     consumer = ""
 
-    def __init__(self, settings: Settings, publisher: Publisher, offsets: OffsetStore | None = None) -> None:
+    def __init__(self, settings: Settings, publisher: Publishing, offsets: OffsetStore | None = None) -> None:
         self.settings = settings
         self.offsets = offsets or OffsetStore(self.consumer)
         self.out = Outputs(self.consumer, publisher, Topics(settings.topic_prefix).dead_letter)

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable
 
 from prometheus_client import Counter
 
-from aduan.kernel.kafka_clients import Publisher
+from aduan.kernel.kafka_clients import Publishing
 from aduan.kernel.metrics import DEAD_LETTERS, MESSAGES_PRODUCED
 from aduan.kernel.stream_message import Message
 from aduan.processing.dead_letter import (
@@ -30,7 +30,7 @@ UNDECODABLE = "undecodable"
 class Outputs:
     """The messages and metrics of ``processor``'s current unit of work."""
 
-    def __init__(self, processor: str, publisher: Publisher, dead_letter_topic: str) -> None:
+    def __init__(self, processor: str, publisher: Publishing, dead_letter_topic: str) -> None:
         self.processor = processor
         self.publisher = publisher
         self.dead_letter_topic = dead_letter_topic
