@@ -63,7 +63,7 @@ def test_the_key_partitioner_chooses_what_kafka_pythons_default_does() -> None:
 
 
 def test_the_fetch_wait_follows_the_embedded_storage_unless_set() -> None:
-    assert Settings(broker_storage="memory").fetch_wait == 10
+    assert Settings(broker_storage="memory").fetch_wait == 50
     assert Settings(broker_storage="durable").fetch_wait == 100
     assert Settings(broker_storage="durable", fetch_wait_ms=5).fetch_wait == 5
     assert "ADUAN_FETCH_WAIT_MS" not in Settings().to_env()
