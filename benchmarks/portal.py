@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
         stack.prepare(settings, lambda line: None)
         messages, _ = log_messages(args.complaints * EVENTS_PER_COMPLAINT)
         baselines.produce(settings, Topics(settings.topic_prefix).complaint_events, messages, "publishing the log")
-        live(settings, len(messages))
+        live(settings, memory, len(messages))
         portal, read_api = free_port(), free_port()
         os.environ.update(ADUAN_PORTAL_PORT=str(portal), ADUAN_READ_API_PORT=str(read_api))
         processes = Processes(settings, memory)

@@ -1,6 +1,6 @@
 """The faust app factory and the batch agent every processor is built on.
 
-Processors consume raw bytes in batches (``stream.take_events``) and hand each batch to a plain function that
+Processors consume raw bytes in batches (:func:`aduan.processing.batches.take_batches`) and hand each batch to a plain function that
 runs in a worker thread under the batch rule (docs/design.md). faust acknowledges a batch only after the function
 returned, so delivery is at-least-once and processors are idempotent by event id and by their stored offsets.
 """
@@ -31,6 +31,7 @@ from aduan.kernel.metrics import (
 )
 from aduan.kernel.stream_message import Message
 from aduan.processing.batch_rule import OffsetGap, accept_holes
+from aduan.processing.batches import take_batches
 from aduan.processing.transport import App
 
 log = logging.getLogger(__name__)
@@ -90,9 +91,9 @@ def batch_agent(
 ) -> None:
     """Register an agent that feeds batches of ``topics`` to ``handler`` in a worker thread, in order.
 
-    ``start`` (if given) runs once in that thread before the first batch, retried like a batch. A batch closes at
-    ``max_batch`` events, or ``within`` seconds after the previous one was handed out when anything arrived
-    (default: ``Settings.batch_window_ms``).
+    ``start`` (if given) runs once in that thread before the first batch, retried like a batch. A batch closes as
+    soon as no event is waiting, at ``max_batch`` events, or ``within`` seconds after the previous one was handed
+    out (default: ``Settings.batch_window_ms``), whichever comes first.
 
     A batch whose handler raises is retried with back-off until it succeeds: a failure there means the
     database or the broker is unavailable, or the log is not the one the stored offsets belong to
@@ -112,7 +113,7 @@ def batch_agent(
         if start is not None:
             await _retrying(processor, "starting", lambda: loop.run_in_executor(executor, start))
         last_gap: OffsetGap | None = None
-        async for events in stream.take_events(max_batch, within or app.batch_window):
+        async for events in take_batches(stream, max_batch, within or app.batch_window):
             delay = 0.5
             while True:  # faust acknowledges the whole batch when this loop ends, however it ends
                 started = time.perf_counter()
