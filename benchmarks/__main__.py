@@ -1,4 +1,4 @@
-"""``python -m benchmarks``: every benchmark, one after the other, with the default sizes (about 25 minutes).
+"""``python -m benchmarks``: every benchmark, one after the other, with the default sizes (about 20 minutes).
 
 The long runs of the targets are separate: ``python -m benchmarks.routing --count 200000 --storage memory`` and
 ``python -m benchmarks.projection --events 1000000``.
