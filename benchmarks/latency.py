@@ -37,7 +37,7 @@ from benchmarks.harness import (
     cpu_seconds,
     infrastructure,
 )
-from benchmarks.pipeline import InboxCounter, Processes, prepare
+from benchmarks.pipeline import ROUTING_PROCESSES, InboxCounter, Processes, prepare
 from channels.door import Door
 from projections.schema import SCHEMA
 from schemas import codec
@@ -208,7 +208,7 @@ def measure(settings: Settings, rate: int, seconds: int, storage: str, report: R
         report.add(f"[{storage}] {rate}/s {name} p95", p95, "ms")
         report.add(f"[{storage}] {rate}/s {name} p99", p99, "ms",
                    note="target <= 100 ms at 100/s" if "inbox" in name else "target <= 250 ms at 100/s")
-    for stage, (before, after) in zip(("intake", "lifecycle", "dispatcher"), zip(stages, stages[1:])):
+    for stage, (before, after) in zip(ROUTING_PROCESSES, zip(stages, stages[1:])):
         delays = [(after[c] - before[c]) * 1000 for c in posted if c in before and c in after]
         if len(delays) > 1:
             p50, _, p99 = _cuts(delays)

@@ -115,10 +115,18 @@ def acknowledged(metadata: RecordMetadata) -> RecordMetadata:
     With ``acks='all'`` an offset is part of every real acknowledgement, so such an answer is a failed send: the
     caller retries or refuses, and the report is never answered as accepted.
     """
-    if metadata.offset is None or metadata.offset < 0:
-        raise PublishError(f"the broker answered a send to {metadata.topic}[{metadata.partition}] without an "
-                           f"offset (offset {metadata.offset}): it was not stored")
+    if (problem := unstored(metadata.topic, metadata.partition, metadata.offset)) is not None:
+        raise PublishError(problem)
     return metadata
+
+
+def unstored(topic: str, partition: int, offset: int | None) -> str | None:
+    """Why an acknowledgement of a send to ``topic[partition]`` with ``offset`` does not prove the message was
+    stored (see :func:`acknowledged`); None when it does."""
+    if offset is None or offset < 0:
+        return (f"the broker answered a send to {topic}[{partition}] without an offset (offset {offset}): "
+                "it was not stored")
+    return None
 
 
 class Publishing(Protocol):

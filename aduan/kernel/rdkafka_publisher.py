@@ -2,7 +2,7 @@
 :class:`aduan.kernel.kafka_clients.Publisher` (``acks='all'``, every send acknowledged with an offset before
 :meth:`flush` returns, ordered per partition, a failed send raises there), at less than half the CPU per message.
 
-Why a second client, with the figures, is in docs/design.md ("One Kafka client for producing"). Keys go to the
+Why a second client, with the figures, is in docs/design.md ("Two Kafka clients, one job each"). Keys go to the
 partition kafka-python and the Java client choose (murmur2 of the key), so a complaint's events land on one
 partition whichever process wrote them.
 """
@@ -14,7 +14,7 @@ import logging
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from aduan.kernel.config import Settings
-from aduan.kernel.kafka_clients import PublishError
+from aduan.kernel.kafka_clients import PublishError, unstored
 
 QUEUE_FULL_WAIT = 0.1  # seconds to let deliveries drain when librdkafka's local queue is full
 
@@ -60,9 +60,8 @@ class RdkafkaPublisher:
             return
         if error is not None:
             self._failure = f"{message.topic()}: {error}"
-        elif message.offset() is None or message.offset() < 0:  # see kafka_clients.acknowledged
-            self._failure = (f"the broker answered a send to {message.topic()}[{message.partition()}] without an "
-                             f"offset (offset {message.offset()}): it was not stored")
+        else:
+            self._failure = unstored(message.topic(), message.partition(), message.offset())
 
     def flush(self, timeout: float = 60.0) -> int:
         """Wait until the broker acknowledged every queued message; returns how many were sent."""

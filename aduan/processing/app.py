@@ -1,8 +1,9 @@
 """The faust app factory and the batch agent every processor is built on.
 
-Processors consume raw bytes in batches (:func:`aduan.processing.batches.take_batches`) and hand each batch to a plain function that
-runs in a worker thread under the batch rule (docs/design.md). faust acknowledges a batch only after the function
-returned, so delivery is at-least-once and processors are idempotent by event id and by their stored offsets.
+Processors consume raw bytes in batches (:func:`aduan.processing.batches.take_batches`) and hand each batch to a
+plain function that runs in a worker thread under the batch rule (docs/design.md). A batch is acknowledged to faust
+only after the function returned, so delivery is at-least-once and processors are idempotent by event id and by
+their stored offsets.
 """
 
 from __future__ import annotations

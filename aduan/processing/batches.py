@@ -47,7 +47,7 @@ async def take_batches(stream: faust.StreamT, max_: int, within: float) -> Async
             ready.set()
         return value
 
-    stream.enable_acks = False  # acknowledged here, after the batch was handled
+    acks_before, stream.enable_acks = stream.enable_acks, False  # acknowledged here, after the batch was handled
     stream.add_processor(add)
     stream._enable_passive(source)  # faust's own way to drain the stream into its processors, as take_events does
     try:
@@ -67,4 +67,5 @@ async def take_batches(stream: faust.StreamT, max_: int, within: float) -> Async
                 ready.clear()
                 room.set()
     finally:
+        stream.enable_acks = acks_before
         stream._processors.remove(add)
